@@ -1,0 +1,21 @@
+package session
+
+import "errors"
+
+// Errors returned by the runtime and its stores. Callers match them with
+// errors.Is; the runtime wraps them with detail.
+var (
+	ErrUnknownKind    = errors.New("session: unknown kind")
+	ErrInvalidID      = errors.New("session: invalid object id")
+	ErrInvalidKey     = errors.New("session: invalid storage key")
+	ErrMailboxFull    = errors.New("session: mailbox full")
+	ErrClosed         = errors.New("session: runtime closed")
+	ErrNotFound       = errors.New("session: key not found")
+	ErrValueTooLarge  = errors.New("session: value too large")
+	ErrStaleEpoch     = errors.New("session: stale ownership epoch")
+	ErrObjectPanicked = errors.New("session: object panicked")
+	ErrObjectReset    = errors.New("session: object reset before its output was released")
+	ErrNotAttached    = errors.New("session: connection not attached")
+	ErrCommitFailed   = errors.New("session: commit failed")
+	ErrTooManyAlarms  = errors.New("session: too many alarms")
+)
