@@ -129,9 +129,9 @@ func (s *scheduler) fireDue(now time.Time) (time.Time, bool) {
 			return time.Time{}, false
 		}
 		it := s.heap[0]
-		if it.due.After(now) {
+		if due := it.due; due.After(now) {
 			s.mu.Unlock()
-			return it.due, true
+			return due, true
 		}
 		a := it.Alarm
 		it.due = now.Add(s.lease)

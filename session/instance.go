@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -166,6 +167,11 @@ func (in *instance) committed(err error) {
 	in.rt.cfg.Logger.Error("commit failed; resetting object", "object", in.e.id.String(), "err", err)
 	p.fail(fmt.Errorf("%w: %w", ErrCommitFailed, err))
 	in.accum.fail(ErrObjectReset)
+	if errors.Is(err, ErrStaleEpoch) {
+		// Another node owns the object now: stop serving it.
+		in.dead = err
+		return
+	}
 	in.reset()
 }
 

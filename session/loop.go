@@ -25,10 +25,11 @@ func (in *instance) run() {
 			}
 			continue
 		}
-		if in.idle(time.Now()) && in.hibernate() {
+		now := time.Now()
+		if in.idle(now) && in.hibernate() {
 			return
 		}
-		in.arm()
+		in.arm(now)
 		in.poll(true)
 	}
 }
@@ -66,20 +67,23 @@ func (in *instance) poll(block bool) {
 }
 
 // arm sets the object's one timer to its earliest deadline: the wake-up it
-// asked for or the end of its idle time. The idle deadline only moves
-// later, so a timer already set earlier is left to fire and re-armed then.
-func (in *instance) arm() {
+// asked for or, with none pending, the end of its idle time (once that has
+// passed without a hibernation, the next check one idle period later). The
+// idle deadline only moves later, so a timer already set earlier is left
+// to fire and re-armed then.
+func (in *instance) arm(now time.Time) {
 	deadline := in.wakeAt
-	if idle := in.e.kind.idleTimeout; idle > 0 {
-		if at := in.lastWork.Add(idle); deadline.IsZero() || at.Before(deadline) {
-			deadline = at
+	if idle := in.e.kind.idleTimeout; deadline.IsZero() && idle > 0 {
+		deadline = in.lastWork.Add(idle)
+		if !deadline.After(now) {
+			deadline = now.Add(idle)
 		}
 	}
 	if deadline.IsZero() || (!in.armed.IsZero() && !deadline.Before(in.armed)) {
 		return
 	}
 	in.armed = deadline
-	in.timer.Reset(time.Until(deadline))
+	in.timer.Reset(deadline.Sub(now))
 }
 
 // fired runs when the timer expires: deliver a due wake-up.

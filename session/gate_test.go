@@ -1,0 +1,92 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+
+	"github.com/hearth-server/hearth/session"
+)
+
+// incAndBroadcast writes, then broadcasts the new value.
+type incAndBroadcast struct{ counter }
+
+func (o *incAndBroadcast) Receive(c *session.Context, m session.Message) (any, error) {
+	v, err := o.counter.Receive(c, m)
+	if m.Body == "inc" && err == nil {
+		c.Broadcast(v, 0)
+	}
+	return v, err
+}
+
+func gateKind() session.Kind {
+	return session.Kind{Name: "g", New: func(session.ID) session.Object { return &incAndBroadcast{} }}
+}
+
+// Semantic 4: replies and broadcasts wait for the commit of the writes
+// made while producing them, and for every earlier commit.
+func TestOutputGateHoldsUntilCommit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &gatedStore{Store: session.NewMemStore()}
+		rt := newRuntime(t, store, session.Config{}, gateKind())
+		id := session.ID{Kind: "g", Name: "x"}
+		conn := &fakeConn{}
+		if _, err := rt.Attach(context.Background(), id, 1, conn, nil); err != nil {
+			t.Fatal(err)
+		}
+
+		gate := store.hold()
+		incDone := make(chan any, 1)
+		getDone := make(chan any, 1)
+		go func() { v, _ := rt.Call(context.Background(), id, "inc"); incDone <- v }()
+		synctest.Wait()
+		go func() { v, _ := rt.Call(context.Background(), id, "get"); getDone <- v }()
+		synctest.Wait()
+
+		if len(incDone) != 0 || len(getDone) != 0 {
+			t.Fatal("a reply left before the write it depends on was committed")
+		}
+		if msgs := conn.messages(); len(msgs) != 0 {
+			t.Fatalf("broadcast %v left before the commit", msgs)
+		}
+
+		close(gate)
+		synctest.Wait()
+		if v := <-incDone; v != 1 {
+			t.Fatalf("inc = %v", v)
+		}
+		if v := <-getDone; v != 1 {
+			t.Fatalf("get = %v", v)
+		}
+		if msgs := conn.messages(); len(msgs) != 1 || msgs[0] != 1 {
+			t.Fatalf("broadcast after commit = %v, want [1]", msgs)
+		}
+		_ = rt.Shutdown(context.Background())
+	})
+}
+
+// A failed commit drops the held output, fails the reply and resets the
+// object from storage.
+func TestFailedCommitResetsAndDropsOutput(t *testing.T) {
+	store := &gatedStore{Store: session.NewMemStore()}
+	rt := newRuntime(t, store, session.Config{}, gateKind())
+	id := session.ID{Kind: "g", Name: "x"}
+	conn := &fakeConn{}
+	if _, err := rt.Attach(context.Background(), id, 1, conn, nil); err != nil {
+		t.Fatal(err)
+	}
+	call(t, rt, id, "inc")
+
+	store.setFail(errors.New("disk on fire"))
+	if _, err := rt.Call(context.Background(), id, "inc"); !errors.Is(err, session.ErrCommitFailed) {
+		t.Fatalf("inc with failing store: %v, want ErrCommitFailed", err)
+	}
+	store.setFail(nil)
+	if got := call(t, rt, id, "get"); got != 1 {
+		t.Fatalf("after failed commit the object has %v, want 1 (reset from storage)", got)
+	}
+	if msgs := conn.messages(); len(msgs) != 1 {
+		t.Fatalf("connection got %v; the failed message's broadcast must be dropped", msgs)
+	}
+}
