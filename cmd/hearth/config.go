@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
+	"github.com/hearth-server/hearth/session/store"
+)
+
+// config is everything `hearth serve` takes. Its zero value works: every
+// empty field gets its default in withDefaults.
+type config struct {
+	Data        string        `yaml:"data"`
+	HTTP        string        `yaml:"http"`
+	QUIC        string        `yaml:"quic"`
+	NATS        string        `yaml:"nats"`
+	NATSURL     string        `yaml:"nats_url"`
+	Demo        bool          `yaml:"demo"`
+	Durability  string        `yaml:"durability"`
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	LogLevel    string        `yaml:"log_level"`
+	LogFormat   string        `yaml:"log_format"`
+}
+
+// bindFlags declares the serve flags over cfg's fields.
+func bindFlags(fs *pflag.FlagSet, cfg *config, configFile *string) {
+	fs.StringVar(configFile, "config", "", "YAML config file (flags and HEARTH_* variables override it)")
+	fs.StringVar(&cfg.Data, "data", "./hearth-data", "data directory (objects in <data>/objects, NATS JetStream in <data>/nats)")
+	fs.StringVar(&cfg.HTTP, "http", "127.0.0.1:8080", "HTTP listen address (dashboard, API, WebSocket, /metrics, /healthz)")
+	fs.StringVar(&cfg.QUIC, "quic", "127.0.0.1:4433", "QUIC and WebTransport UDP listen address")
+	fs.StringVar(&cfg.NATS, "nats", "127.0.0.1:4222", "embedded NATS listen address")
+	fs.StringVar(&cfg.NATSURL, "nats-url", "", "external NATS URL to use instead of the embedded server")
+	fs.BoolVar(&cfg.Demo, "demo", false, "start demo bots and simulated sensors")
+	fs.StringVar(&cfg.Durability, "durability", "sync", "commit durability: sync (fsync, group-committed) or async (survives a process crash, not a power cut)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Second, "hibernate objects idle this long")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+}
+
+// resolve builds the final configuration after flag parsing: defaults,
+// then the YAML file, then HEARTH_* environment variables, then flags set
+// on the command line.
+func resolve(fs *pflag.FlagSet, cfg *config, configFile string, env func(string) (string, bool)) error {
+	changed := map[string]string{}
+	fs.Visit(func(f *pflag.Flag) { changed[f.Name] = f.Value.String() })
+	if configFile == "" {
+		configFile, _ = env("HEARTH_CONFIG")
+	}
+	*cfg = config{}
+	if configFile != "" {
+		if err := loadYAML(configFile, cfg); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Name == "config" {
+			return
+		}
+		if v, ok := changed[f.Name]; ok {
+			errs = append(errs, f.Value.Set(v))
+		} else if v, ok := env(envName(f.Name)); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", envName(f.Name), err))
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return cfg.withDefaults()
+}
+
+// envName maps a flag to its environment variable: --nats-url → HEARTH_NATS_URL.
+func envName(flag string) string {
+	return "HEARTH_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+func loadYAML(path string, cfg *config) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// withDefaults fills empty fields and validates the result.
+func (c *config) withDefaults() error {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Data, "./hearth-data")
+	def(&c.HTTP, "127.0.0.1:8080")
+	def(&c.QUIC, "127.0.0.1:4433")
+	def(&c.NATS, "127.0.0.1:4222")
+	def(&c.Durability, "sync")
+	def(&c.LogLevel, "info")
+	def(&c.LogFormat, "text")
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = 10 * time.Second
+	}
+	var errs []error
+	for name, addr := range map[string]string{"http": c.HTTP, "quic": c.QUIC, "nats": c.NATS} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("config: %s address %q: %w", name, addr, err))
+		}
+	}
+	if _, err := store.ParseDurability(c.Durability); err != nil {
+		errs = append(errs, fmt.Errorf("config: %w", err))
+	}
+	if err := new(slog.Level).UnmarshalText([]byte(c.LogLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("config: log level %q: %w", c.LogLevel, err))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("config: log format %q: want text or json", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}

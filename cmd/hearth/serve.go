@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/hearth-server/hearth/session"
+	"github.com/hearth-server/hearth/session/store"
+	"github.com/hearth-server/hearth/transport"
+)
+
+// shutdownTimeout bounds a clean shutdown after SIGINT or SIGTERM.
+const shutdownTimeout = 30 * time.Second
+
+func newServeCmd() *cobra.Command {
+	var cfg config
+	var configFile string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server: embedded NATS, badger storage, HTTP, QUIC",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := resolve(cmd.Flags(), &cfg, configFile, os.LookupEnv); err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, &cfg, newLogger(&cfg))
+		},
+	}
+	bindFlags(cmd.Flags(), &cfg, &configFile)
+	return cmd
+}
+
+func newLogger(cfg *config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// server is a running hearth: what serve starts and stops, in order.
+type server struct {
+	log     *slog.Logger
+	store   *store.Store
+	msg     *messaging
+	runtime *session.Runtime
+	http    *transport.HTTP
+	httpLn  net.Listener
+}
+
+// serve runs hearth until ctx ends, then shuts it down cleanly.
+func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
+	start := time.Now()
+	s, err := startServer(cfg, log)
+	if err != nil {
+		return err
+	}
+	log.Info("hearth ready", "http", s.httpLn.Addr().String(), "nats", s.msg.addr(),
+		"data", cfg.Data, "durability", cfg.Durability, "startup", time.Since(start).Round(time.Millisecond))
+	<-ctx.Done()
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := s.shutdown(sctx); err != nil {
+		return err
+	}
+	log.Info("hearth stopped cleanly")
+	return nil
+}
+
+// startServer starts every part; on failure it stops what it started.
+func startServer(cfg *config, log *slog.Logger) (*server, error) {
+	s := &server{log: log}
+	if err := s.start(cfg); err != nil {
+		_ = s.shutdown(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *server) start(cfg *config) (err error) {
+	log := s.log
+	durability, _ := store.ParseDurability(cfg.Durability)
+	s.store, err = store.Open(store.Options{Dir: filepath.Join(cfg.Data, "objects"), Durability: durability, Logger: log})
+	if err != nil {
+		return err
+	}
+	if s.msg, err = startNATS(cfg, log); err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := transport.NewMetrics(reg)
+	s.runtime, err = session.New(session.Config{Store: s.store, Observer: metrics, Logger: log, IdleTimeout: cfg.IdleTimeout})
+	if err != nil {
+		return err
+	}
+	metrics.SetStats(s.runtime.Stats)
+	if s.httpLn, err = net.Listen("tcp", cfg.HTTP); err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	s.http = transport.NewHTTP(reg)
+	go s.serveHTTP()
+	s.http.SetReady(true)
+	return nil
+}
+
+func (s *server) serveHTTP() {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("http server panicked", "panic", p)
+		}
+	}()
+	if err := s.http.Serve(s.httpLn); err != nil {
+		s.log.Error("http server stopped", "err", err)
+	}
+}
+
+// shutdown stops intake first and storage last, so that everything
+// acknowledged is flushed.
+func (s *server) shutdown(ctx context.Context) error {
+	var errs []error
+	if s.http != nil {
+		errs = append(errs, s.http.Shutdown(ctx))
+	} else if s.httpLn != nil {
+		errs = append(errs, s.httpLn.Close())
+	}
+	if s.runtime != nil {
+		errs = append(errs, s.runtime.Shutdown(ctx))
+	}
+	if s.msg != nil {
+		s.msg.close()
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// TestMain lets the test binary stand in for the hearth binary: the serve
+// tests re-execute it with HEARTH_TEST_MAIN set.
+func TestMain(m *testing.M) {
+	if os.Getenv("HEARTH_TEST_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// child is a `hearth serve` process.
+type child struct {
+	cmd    *exec.Cmd
+	lines  chan map[string]any
+	stderr strings.Builder
+}
+
+func startChild(t *testing.T, args ...string) *child {
+	t.Helper()
+	c := &child{lines: make(chan map[string]any, 100)}
+	c.cmd = exec.Command(os.Args[0], append([]string{"serve", "--log-format", "json"}, args...)...)
+	c.cmd.Env = append(os.Environ(), "HEARTH_TEST_MAIN=1")
+	pipe, err := c.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.cmd.Process.Kill(); _ = c.cmd.Wait() })
+	go c.read(pipe)
+	return c
+}
+
+func (c *child) read(r io.Reader) {
+	defer close(c.lines)
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		c.stderr.WriteString(sc.Text() + "\n")
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil {
+			c.lines <- m
+		}
+	}
+}
+
+// waitFor returns the first log line with message msg.
+func (c *child) waitFor(t *testing.T, msg string) map[string]any {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case m, ok := <-c.lines:
+			if !ok {
+				t.Fatalf("server exited before logging %q", msg)
+			}
+			if m["msg"] == msg {
+				return m
+			}
+		case <-timeout:
+			t.Fatalf("no %q log line", msg)
+		}
+	}
+}
+
+// TestServeEndToEnd starts `hearth serve` on free ports, checks health,
+// metrics and the embedded NATS server, refuses a second server on the
+// same data directory, and stops cleanly on SIGTERM.
+func TestServeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	data := t.TempDir()
+	srv := startChild(t, "--data", data, "--http", "127.0.0.1:0", "--nats", "127.0.0.1:0")
+	ready := srv.waitFor(t, "hearth ready")
+	base := "http://" + ready["http"].(string)
+
+	if code, _ := httpGet(t, base+"/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz = %d", code)
+	}
+	_, metrics := httpGet(t, base+"/metrics")
+	for _, name := range []string{"hearth_storage_commit_seconds", "go_goroutines", "process_resident_memory_bytes"} {
+		if !strings.Contains(metrics, name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+
+	nc, err := nats.Connect(ready["nats"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	sub, err := nc.SubscribeSync("iot.test.dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Publish("iot.test.dev", []byte(`{"value":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.NextMsg(5 * time.Second); err != nil {
+		t.Fatalf("embedded NATS round trip: %v", err)
+	}
+
+	second := startChild(t, "--data", data, "--http", "127.0.0.1:0", "--nats", "127.0.0.1:0")
+	err = second.cmd.Wait()
+	var exit *exec.ExitError
+	if !errorsAs(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(second.stderr.String(), "in use by another process") {
+		t.Fatalf("second server on the same data dir: %v\n%s", err, second.stderr.String())
+	}
+
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	srv.waitFor(t, "hearth stopped cleanly")
+	if err := srv.cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+}
+
+func errorsAs(err error, target **exec.ExitError) bool {
+	e, ok := err.(*exec.ExitError)
+	*target = e
+	return ok
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}

@@ -1,0 +1,102 @@
+package transport
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hearth-server/hearth/session"
+)
+
+// Metrics is the runtime's session.Observer in Prometheus form, plus a
+// collector of object counts read from the runtime on every scrape.
+type Metrics struct {
+	activations *prometheus.CounterVec
+	hibernation *prometheus.CounterVec
+	mailboxFull *prometheus.CounterVec
+	panics      *prometheus.CounterVec
+	commitTime  prometheus.Histogram
+	commitSize  prometheus.Histogram
+	alarmLate   *prometheus.HistogramVec
+	objects     *prometheus.Desc
+	stats       func() []session.KindStats
+}
+
+var (
+	_ session.Observer     = (*Metrics)(nil)
+	_ prometheus.Collector = (*Metrics)(nil)
+)
+
+// NewMetrics registers hearth's runtime metrics with reg. stats, when not
+// nil, reports object counts at scrape time; SetStats may supply it later.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		activations: counterVec("hearth_object_activations_total", "Objects activated, per kind."),
+		hibernation: counterVec("hearth_object_hibernations_total", "Idle objects hibernated, per kind."),
+		mailboxFull: counterVec("hearth_mailbox_full_total", "Messages refused because the object's mailbox was full."),
+		panics:      counterVec("hearth_object_panics_total", "Objects reset after a panic."),
+		commitTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "hearth_storage_commit_seconds",
+			Help:    "Time the store took for one group commit.",
+			Buckets: prometheus.ExponentialBuckets(50e-6, 2, 15),
+		}),
+		commitSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "hearth_storage_commit_batches",
+			Help:    "Object batches per group commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
+		}),
+		alarmLate: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "hearth_alarm_lateness_seconds",
+			Help:    "How late alarms were delivered after their due time.",
+			Buckets: prometheus.ExponentialBuckets(100e-6, 2, 16),
+		}, []string{"kind"}),
+		objects: prometheus.NewDesc("hearth_objects", "Objects in the runtime by kind and state (active or hibernated).",
+			[]string{"kind", "state"}, nil),
+	}
+	reg.MustRegister(m.activations, m.hibernation, m.mailboxFull, m.panics, m.commitTime, m.commitSize, m.alarmLate, m)
+	return m
+}
+
+func counterVec(name, help string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{"kind"})
+}
+
+// SetStats sets the source of object counts; call before serving.
+func (m *Metrics) SetStats(stats func() []session.KindStats) { m.stats = stats }
+
+// Activated implements session.Observer.
+func (m *Metrics) Activated(kind string) { m.activations.WithLabelValues(kind).Inc() }
+
+// Hibernated implements session.Observer.
+func (m *Metrics) Hibernated(kind string) { m.hibernation.WithLabelValues(kind).Inc() }
+
+// MailboxFull implements session.Observer.
+func (m *Metrics) MailboxFull(kind string) { m.mailboxFull.WithLabelValues(kind).Inc() }
+
+// Panicked implements session.Observer.
+func (m *Metrics) Panicked(kind string) { m.panics.WithLabelValues(kind).Inc() }
+
+// Committed implements session.Observer.
+func (m *Metrics) Committed(batches int, took time.Duration) {
+	m.commitTime.Observe(took.Seconds())
+	m.commitSize.Observe(float64(batches))
+}
+
+// AlarmFired implements session.Observer.
+func (m *Metrics) AlarmFired(kind string, lateness time.Duration) {
+	m.alarmLate.WithLabelValues(kind).Observe(max(lateness, 0).Seconds())
+}
+
+// Describe implements prometheus.Collector.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) { ch <- m.objects }
+
+// Collect implements prometheus.Collector.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	if m.stats == nil {
+		return
+	}
+	for _, s := range m.stats() {
+		ch <- prometheus.MustNewConstMetric(m.objects, prometheus.GaugeValue, float64(s.Active), s.Kind, "active")
+		ch <- prometheus.MustNewConstMetric(m.objects, prometheus.GaugeValue, float64(s.Hibernated), s.Kind, "hibernated")
+	}
+}
