@@ -194,54 +194,105 @@ func callAll(b *testing.B, rt *session.Runtime, all []session.ID, workers int) [
 }
 
 func reportLatency(b *testing.B, lat []time.Duration, rateUnit string) {
-	var total time.Duration
 	slices.Sort(lat)
 	b.ReportMetric(float64(len(lat))/b.Elapsed().Seconds(), rateUnit)
-	for _, d := range lat {
-		total += d
-	}
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
-	_ = total
 }
 
-// BenchmarkDurableCommits: 1,000 objects writing concurrently in sync mode
-// (target ≥ 20k commits/s, p99 ≤ 5 ms). Compare with
-// session/store's BenchmarkBareWriteBatch run alongside.
+// BenchmarkDurableCommits: 1,000 objects writing concurrently in sync
+// mode, each message one durable commit of a 100-byte value.
+//
+//   - saturated: every object writes again as soon as its write is
+//     acknowledged; commits/s is the ceiling (target ≥ 20k/s);
+//   - 20k-per-s: the objects offer 20,000 writes/s together (20/s each) and
+//     latency is measured from each write's scheduled time (target p99 ≤ 5 ms);
+//   - bare-writebatch: the same writes through one badger WriteBatch with the
+//     same options, flushed once: the ceiling without hearth, for the ratio.
 func BenchmarkDurableCommits(b *testing.B) {
+	b.Run("saturated", func(b *testing.B) {
+		rt, all := durableSetup(b)
+		lat := make([]time.Duration, b.N)
+		var next atomic.Int64
+		b.ReportAllocs()
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for _, id := range all {
+			wg.Go(func() {
+				for i := next.Add(1) - 1; i < int64(b.N); i = next.Add(1) - 1 {
+					t0 := time.Now()
+					if _, err := rt.Call(context.Background(), id, "inc"); err != nil {
+						b.Error(err)
+						return
+					}
+					lat[i] = time.Since(t0)
+				}
+			})
+		}
+		wg.Wait()
+		reportLatency(b, lat, "commits/s")
+	})
+	b.Run("20k-per-s", func(b *testing.B) {
+		rt, all := durableSetup(b)
+		const perObject = 50 * time.Millisecond // 1,000 objects × 20/s
+		rounds := max(1, b.N/len(all))
+		lat := make([]time.Duration, rounds*len(all))
+		start := time.Now().Add(10 * time.Millisecond)
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for j, id := range all {
+			wg.Go(func() {
+				offset := time.Duration(j) * perObject / time.Duration(len(all))
+				for r := range rounds {
+					due := start.Add(offset + time.Duration(r)*perObject)
+					time.Sleep(time.Until(due))
+					if _, err := rt.Call(context.Background(), id, "inc"); err != nil {
+						b.Error(err)
+						return
+					}
+					lat[r*len(all)+j] = time.Since(due) // from the scheduled time: no coordinated omission
+				}
+			})
+		}
+		wg.Wait()
+		reportLatency(b, lat, "commits/s")
+	})
+	b.Run("bare-writebatch", func(b *testing.B) {
+		s := openBadger(b, b.TempDir(), store.Sync)
+		defer s.Close()
+		keys := make([][]byte, 1000)
+		for i := range keys {
+			keys[i] = []byte(fmt.Sprintf("d\x00b\x00obj-%06d\x00state", i))
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		wb := s.DB().NewWriteBatch()
+		for i := range b.N {
+			if err := wb.Set(keys[i%len(keys)], value100); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := wb.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+	})
+}
+
+// durableSetup opens a sync-mode store and activates 1,000 objects.
+func durableSetup(b *testing.B) (*session.Runtime, []session.ID) {
 	s := openBadger(b, b.TempDir(), store.Sync)
-	defer s.Close()
+	b.Cleanup(func() { s.Close() })
 	var seen atomic.Int64
 	rt := benchRuntime(b, s, benchKind(&seen, -1))
-	defer rt.Shutdown(context.Background())
+	b.Cleanup(func() { rt.Shutdown(context.Background()) })
 	all := ids(1000)
 	for _, id := range all {
 		if _, err := rt.Call(context.Background(), id, "get"); err != nil {
 			b.Fatal(err)
 		}
 	}
-	lat := make([]time.Duration, b.N)
-	var next atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for _, id := range all {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				t0 := time.Now()
-				if _, err := rt.Call(context.Background(), id, "inc"); err != nil {
-					b.Error(err)
-					return
-				}
-				lat[i] = time.Since(t0)
-			}
-		})
-	}
-	wg.Wait()
-	reportLatency(b, lat, "commits/s")
+	return rt, all
 }
 
 // BenchmarkWakeFromHibernation: a message to a hibernated object with 64

@@ -68,9 +68,9 @@ func (o Options) withDefaults() (Options, error) {
 // badgerOptions sizes badger for a small footprint. Badger's defaults
 // (64 MiB memtables ×5, a 256 MiB block cache, 1 GiB value-log files)
 // suit a database server, not an embedded store next to thousands of game
-// rooms. Measured heap in use after opening and writing 10k objects of
-// 256 bytes (BenchmarkOpenFootprint): see the figures in that benchmark's
-// comment.
+// rooms. Heap in use after opening and writing 10,000 objects of 256
+// bytes (BenchmarkOpenFootprint): 86 MiB with badger's defaults, 11 MiB
+// with these.
 func (o Options) badgerOptions() badger.Options {
 	b := badger.DefaultOptions(o.Dir).
 		WithInMemory(o.InMemory).
