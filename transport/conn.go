@@ -1,0 +1,222 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/time/rate"
+
+	"github.com/hearth-server/hearth/codec"
+	"github.com/hearth-server/hearth/session"
+)
+
+// conn is one client connection, whatever its transport. It implements
+// session.Conn: objects send to it without blocking; one writer goroutine
+// drains its bounded queue into the link.
+type conn struct {
+	hub     *Hub
+	id      session.ConnID
+	link    link
+	format  codec.Format
+	out     chan queued
+	done    chan struct{}
+	limiter *rate.Limiter
+	greeted bool // hello received; reader goroutine only
+
+	mu     sync.Mutex
+	joined map[string]session.Ref // object address → ref
+
+	closeOnce sync.Once
+	closing   atomic.Bool
+	closeCode string // set before done is closed
+	closeMsg  string
+}
+
+// queued is a frame waiting for the writer.
+type queued struct {
+	frame      []byte
+	unreliable bool
+}
+
+var _ session.Conn = (*conn)(nil)
+
+func newConn(h *Hub, l link, format codec.Format) *conn {
+	c := &conn{
+		hub: h, link: l, format: format,
+		id:      session.ConnID(h.nextID.Add(1)),
+		out:     make(chan queued, h.cfg.SendQueue),
+		done:    make(chan struct{}),
+		limiter: h.newLimiter(),
+		joined:  make(map[string]session.Ref),
+	}
+	go c.writeLoop()
+	return c
+}
+
+// Send implements session.Conn: msg must be a *codec.Out. It never blocks:
+// an unreliable frame finding the queue full is dropped; a reliable one
+// closes the connection, whose client has stopped reading.
+func (c *conn) Send(msg any) error {
+	out, ok := msg.(*codec.Out)
+	if !ok {
+		return fmt.Errorf("transport: cannot send %T, want *codec.Out", msg)
+	}
+	b, err := out.Encode(c.format)
+	if err != nil {
+		return err
+	}
+	return c.enqueue(queued{frame: b, unreliable: out.Kind.Unreliable()})
+}
+
+func (c *conn) enqueue(q queued) error {
+	if c.closing.Load() {
+		return errClosed
+	}
+	select {
+	case c.out <- q:
+		return nil
+	default:
+	}
+	if q.unreliable {
+		c.hub.stats.dropped.Add(1)
+		return nil
+	}
+	c.hub.stats.slowClosed.Add(1)
+	c.closeWith(codec.CodeSlowConsumer, "send queue full")
+	return errSlow
+}
+
+var (
+	errClosed = errors.New("transport: connection closed")
+	errSlow   = errors.New("transport: client not reading; disconnected")
+)
+
+// Close implements session.Conn.
+func (c *conn) Close(reason error) {
+	code := codec.CodeShuttingDown
+	if !errors.Is(reason, session.ErrClosed) {
+		code = codec.CodeRefused
+	}
+	c.closeWith(code, reason.Error())
+}
+
+// writeLoop writes queued frames until the connection closes, then
+// writes what is still queued (the final error frame among it) and closes
+// the link. It is the only goroutine that writes to or closes the link.
+func (c *conn) writeLoop() {
+	defer c.recoverPanic()
+	for {
+		select {
+		case q := <-c.out:
+			if err := c.write(q); err != nil {
+				c.closeWith(codec.CodeSlowConsumer, "write: "+err.Error())
+			}
+		case <-c.done:
+			c.drain()
+			c.link.close(closeCodeFor(c.closeCode), c.closeCode+": "+c.closeMsg)
+			return
+		}
+	}
+}
+
+func (c *conn) write(q queued) error {
+	if q.unreliable && c.link.writeDatagram(q.frame) {
+		return nil
+	}
+	return c.link.write(q.frame)
+}
+
+// drain writes the frames still queued, stopping at the first failure.
+func (c *conn) drain() {
+	for {
+		select {
+		case q := <-c.out:
+			if c.write(q) != nil {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+func (c *conn) recoverPanic() {
+	if p := recover(); p != nil {
+		c.hub.cfg.Logger.Error("connection goroutine panicked", "conn", c.id, "panic", p)
+		c.closeWith(codec.CodeInternal, "internal error")
+		c.link.close(closeInternal, "internal error")
+	}
+}
+
+// sendError queues an error frame about object (may be empty).
+func (c *conn) sendError(object, code, msg string, retryAfterMs int64) {
+	_ = c.Send(&codec.Out{Kind: codec.KindError, Object: object,
+		Body: codec.Error{Code: code, Message: msg, RetryAfterMs: retryAfterMs}})
+}
+
+// queueError queues a final error frame if there is room; it has no other
+// effect, so closeWith can use it.
+func (c *conn) queueError(code, msg string) {
+	if code == "" {
+		return
+	}
+	b, err := (&codec.Out{Kind: codec.KindError, Body: codec.Error{Code: code, Message: msg}}).Encode(c.format)
+	if err != nil {
+		return
+	}
+	select {
+	case c.out <- queued{frame: b}:
+	default:
+	}
+}
+
+// closeWith closes the connection once: it queues an error frame telling
+// the client why (best effort), stops intake, detaches the connection from
+// every object it joined, and has the writer flush and close the link.
+// It never blocks.
+func (c *conn) closeWith(code, msg string) {
+	c.closeOnce.Do(func() {
+		c.queueError(code, msg)
+		c.closeCode, c.closeMsg = code, msg
+		c.closing.Store(true)
+		close(c.done)
+		c.detachAll()
+		c.hub.unregister(c)
+	})
+}
+
+func (c *conn) detachAll() {
+	c.mu.Lock()
+	joined := c.joined
+	c.joined = map[string]session.Ref{}
+	c.mu.Unlock()
+	for _, ref := range joined {
+		c.hub.rt.Detach(ref.ID(), c.id)
+	}
+}
+
+func closeCodeFor(code string) int {
+	switch code {
+	case codec.CodeFrameTooLarge:
+		return closeTooBig
+	case codec.CodeSlowConsumer:
+		return closeSlowConsumer
+	case codec.CodeProtocol, codec.CodeBadFrame:
+		return closeProtocol
+	case codec.CodeUnauthorized, codec.CodeTokenExpired:
+		return closeUnauthorized
+	case codec.CodeShuttingDown:
+		return closeGoingAway
+	case codec.CodeInternal:
+		return closeInternal
+	}
+	return closeNormal
+}
+
+// retryAfterMs is how long until the rate limiter grants a frame again.
+func (c *conn) retryAfterMs() int64 {
+	missing := 1 - c.limiter.Tokens()
+	return int64(missing/float64(c.limiter.Limit())*1000) + 1
+}

@@ -1,0 +1,139 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/hearth-server/hearth/codec"
+	"github.com/hearth-server/hearth/session"
+)
+
+// Config configures the transports. The zero value works.
+type Config struct {
+	// MaxFrame bounds a frame from a client. Default codec.DefaultMaxFrame.
+	MaxFrame int
+	// SendQueue bounds the frames waiting to be written to one client.
+	// Default 64.
+	SendQueue int
+	// StallTimeout is how long a write to a client may block before the
+	// client is disconnected. Default 10 s.
+	StallTimeout time.Duration
+	// HelloTimeout is how long a new connection has to send its hello.
+	// Default 10 s.
+	HelloTimeout time.Duration
+	// Rate and Burst limit the frames one connection may send (token
+	// bucket). Defaults 200/s and 400.
+	Rate  rate.Limit
+	Burst int
+	// Auth checks join tokens; nil runs open.
+	Auth *Auth
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxFrame <= 0 {
+		c.MaxFrame = codec.DefaultMaxFrame
+	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = 64
+	}
+	if c.StallTimeout <= 0 {
+		c.StallTimeout = 10 * time.Second
+	}
+	if c.HelloTimeout <= 0 {
+		c.HelloTimeout = 10 * time.Second
+	}
+	if c.Rate <= 0 {
+		c.Rate = 200
+	}
+	if c.Burst <= 0 {
+		c.Burst = 400
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Hub is what every transport shares: the runtime, limits, and the live
+// connections. Transports hand it frames; it attaches connections to
+// objects and delivers their messages.
+type Hub struct {
+	rt     *session.Runtime
+	cfg    Config
+	nextID atomic.Uint64
+	stats  hubStats
+
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	closed bool
+}
+
+// hubStats counts what the hub refused or dropped.
+type hubStats struct {
+	dropped      atomic.Int64 // unreliable frames dropped at a full send queue
+	slowClosed   atomic.Int64 // connections closed for not reading
+	decodeErrors atomic.Int64
+	rateLimited  atomic.Int64
+}
+
+// NewHub returns a hub over rt.
+func NewHub(rt *session.Runtime, cfg Config) *Hub {
+	return &Hub{rt: rt, cfg: cfg.withDefaults(), conns: make(map[*conn]struct{})}
+}
+
+// register adds a new connection over l, or refuses it after Shutdown.
+func (h *Hub) register(l link, format codec.Format) (*conn, error) {
+	c := newConn(h, l, format)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, errors.New("transport: shutting down")
+	}
+	h.conns[c] = struct{}{}
+	return c, nil
+}
+
+func (h *Hub) unregister(c *conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+}
+
+// Conns returns the number of live connections.
+func (h *Hub) Conns() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+// Shutdown refuses new connections and closes the live ones.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(codec.CodeShuttingDown, "server shutting down")
+	}
+	for h.Conns() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+func (h *Hub) newLimiter() *rate.Limiter { return rate.NewLimiter(h.cfg.Rate, h.cfg.Burst) }
