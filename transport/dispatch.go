@@ -60,7 +60,8 @@ func (h *Hub) greet(c *conn, f codec.Frame) bool {
 		return false
 	}
 	c.greeted = true
-	_, datagrams := c.link.(datagramCapable)
+	dc, ok := c.link.(datagramCapable)
+	datagrams := ok && dc.datagrams()
 	_ = c.Send(&codec.Out{Kind: codec.KindWelcome, Body: codec.Welcome{
 		Conn: uint64(c.id), Server: "hearth", MaxFrame: h.cfg.MaxFrame, Datagrams: datagrams}})
 	return true

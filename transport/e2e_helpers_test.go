@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -47,10 +48,12 @@ func (chat) Receive(c *session.Context, m session.Message) (any, error) {
 // testServer is a runtime with the chat kind behind a hub served over
 // HTTP on 127.0.0.1.
 type testServer struct {
-	rt   *session.Runtime
-	hub  *transport.Hub
-	http *transport.HTTP
-	addr string
+	rt    *session.Runtime
+	hub   *transport.Hub
+	http  *transport.HTTP
+	addr  string
+	quic  *transport.QUIC
+	certs *transport.Certs
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -74,10 +77,18 @@ func newTestServer(t *testing.T, cfg transport.Config) *testServer {
 	}
 	s.addr = ln.Addr().String()
 	go s.http.Serve(ln)
+	if s.certs, err = transport.SelfSigned(); err != nil {
+		t.Fatal(err)
+	}
+	if s.quic, err = s.hub.ListenQUIC("127.0.0.1:0", s.certs); err != nil {
+		t.Fatal(err)
+	}
+	go s.quic.Serve()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = s.hub.Shutdown(ctx)
+		_ = s.quic.Close()
 		_ = s.http.Shutdown(ctx)
 		_ = rt.Shutdown(ctx)
 	})
@@ -123,4 +134,32 @@ func recvKind(t *testing.T, c *client.Client, k codec.Kind) codec.Frame {
 			return f
 		}
 	}
+}
+
+func (s *testServer) clientTLS() *tls.Config {
+	return &tls.Config{RootCAs: s.certs.Pool(), ClientSessionCache: tls.NewLRUClientSessionCache(8)}
+}
+
+func dialQUIC(t *testing.T, s *testServer, tlsConf *tls.Config) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.DialQUIC(ctx, s.quic.Addr().String(), client.Options{TLS: tlsConf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func dialWT(t *testing.T, s *testServer) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.DialWebTransport(ctx, "https://"+s.quic.Addr().String()+"/wt", client.Options{TLS: s.clientTLS()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }

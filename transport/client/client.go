@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"sync"
@@ -19,8 +20,12 @@ type Options struct {
 	// Name identifies the client in its hello.
 	Name string
 	// Buffer is how many received frames wait for Recv before the oldest
-	// unreliable ones are dropped. Default 1024.
+	// are dropped. Default 1024.
 	Buffer int
+	// TLS configures QUIC and WebTransport. Set RootCAs (or
+	// InsecureSkipVerify for tests) and, to resume with 0-RTT, a
+	// ClientSessionCache shared across dials.
+	TLS *tls.Config
 }
 
 func (o Options) withDefaults() Options {
