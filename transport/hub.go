@@ -136,4 +136,19 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// HubStats counts the hub's connections and what it refused or dropped.
+type HubStats struct {
+	Conns        int
+	Dropped      int64 // unreliable frames dropped at a full send queue
+	SlowClosed   int64 // connections closed for not reading
+	DecodeErrors int64 // frames that could not be decoded
+	RateLimited  int64 // frames refused over the rate limit
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() HubStats {
+	return HubStats{Conns: h.Conns(), Dropped: h.stats.dropped.Load(), SlowClosed: h.stats.slowClosed.Load(),
+		DecodeErrors: h.stats.decodeErrors.Load(), RateLimited: h.stats.rateLimited.Load()}
+}
+
 func (h *Hub) newLimiter() *rate.Limiter { return rate.NewLimiter(h.cfg.Rate, h.cfg.Burst) }

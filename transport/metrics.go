@@ -20,6 +20,8 @@ type Metrics struct {
 	alarmLate   *prometheus.HistogramVec
 	objects     *prometheus.Desc
 	stats       func() []session.KindStats
+	hubDescs    map[string]*prometheus.Desc
+	hub         func() HubStats
 }
 
 var (
@@ -52,6 +54,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"kind"}),
 		objects: prometheus.NewDesc("hearth_objects", "Objects in the runtime by kind and state (active or hibernated).",
 			[]string{"kind", "state"}, nil),
+		hubDescs: map[string]*prometheus.Desc{
+			"conns":   prometheus.NewDesc("hearth_connections", "Client connections open, all transports.", nil, nil),
+			"dropped": prometheus.NewDesc("hearth_frames_dropped_total", "Unreliable frames dropped at a full send queue.", nil, nil),
+			"slow":    prometheus.NewDesc("hearth_slow_consumers_total", "Connections closed because the client stopped reading.", nil, nil),
+			"decode":  prometheus.NewDesc("hearth_decode_errors_total", "Frames from clients that could not be decoded.", nil, nil),
+			"rate":    prometheus.NewDesc("hearth_rate_limited_total", "Frames refused over a connection's rate limit.", nil, nil),
+		},
 	}
 	reg.MustRegister(m.activations, m.hibernation, m.mailboxFull, m.panics, m.commitTime, m.commitSize, m.alarmLate, m)
 	return m
@@ -60,6 +69,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func counterVec(name, help string) *prometheus.CounterVec {
 	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{"kind"})
 }
+
+// SetHub sets the source of connection counters; call before serving.
+func (m *Metrics) SetHub(stats func() HubStats) { m.hub = stats }
 
 // SetStats sets the source of object counts; call before serving.
 func (m *Metrics) SetStats(stats func() []session.KindStats) { m.stats = stats }
@@ -88,10 +100,23 @@ func (m *Metrics) AlarmFired(kind string, lateness time.Duration) {
 }
 
 // Describe implements prometheus.Collector.
-func (m *Metrics) Describe(ch chan<- *prometheus.Desc) { ch <- m.objects }
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- m.objects
+	for _, d := range m.hubDescs {
+		ch <- d
+	}
+}
 
 // Collect implements prometheus.Collector.
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	if m.hub != nil {
+		h := m.hub()
+		ch <- prometheus.MustNewConstMetric(m.hubDescs["conns"], prometheus.GaugeValue, float64(h.Conns))
+		ch <- prometheus.MustNewConstMetric(m.hubDescs["dropped"], prometheus.CounterValue, float64(h.Dropped))
+		ch <- prometheus.MustNewConstMetric(m.hubDescs["slow"], prometheus.CounterValue, float64(h.SlowClosed))
+		ch <- prometheus.MustNewConstMetric(m.hubDescs["decode"], prometheus.CounterValue, float64(h.DecodeErrors))
+		ch <- prometheus.MustNewConstMetric(m.hubDescs["rate"], prometheus.CounterValue, float64(h.RateLimited))
+	}
 	if m.stats == nil {
 		return
 	}

@@ -30,6 +30,10 @@ type config struct {
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
 	LogLevel    string        `yaml:"log_level"`
 	LogFormat   string        `yaml:"log_format"`
+	TLSCert     string        `yaml:"tls_cert"`
+	TLSKey      string        `yaml:"tls_key"`
+	AuthSecret  string        `yaml:"auth_secret"`
+	AdminSecret string        `yaml:"admin_secret"`
 }
 
 // bindFlags declares the serve flags over cfg's fields.
@@ -45,6 +49,10 @@ func bindFlags(fs *pflag.FlagSet, cfg *config, configFile *string) {
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Second, "hibernate objects idle this long")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate for QUIC/WebTransport (default: self-signed, rotated, hash at /api/cert-hash)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM key for --tls-cert")
+	fs.StringVar(&cfg.AuthSecret, "auth-secret", "", "HMAC secret for join tokens (≥16 bytes); without it the server runs open")
+	fs.StringVar(&cfg.AdminSecret, "admin-secret", "", "bearer secret for POST /api/token")
 }
 
 // resolve builds the final configuration after flag parsing: defaults,
@@ -130,6 +138,12 @@ func (c *config) withDefaults() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("config: log format %q: want text or json", c.LogFormat))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("config: --tls-cert and --tls-key go together"))
+	}
+	if c.AuthSecret != "" && len(c.AuthSecret) < 16 {
+		errs = append(errs, errors.New("config: --auth-secret must be at least 16 bytes"))
 	}
 	return errors.Join(errs...)
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -60,6 +62,9 @@ type server struct {
 	store   *store.Store
 	msg     *messaging
 	runtime *session.Runtime
+	hub     *transport.Hub
+	quic    *transport.QUIC
+	certs   *transport.Certs
 	http    *transport.HTTP
 	httpLn  net.Listener
 }
@@ -71,8 +76,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	log.Info("hearth ready", "http", s.httpLn.Addr().String(), "nats", s.msg.addr(),
-		"data", cfg.Data, "durability", cfg.Durability, "startup", time.Since(start).Round(time.Millisecond))
+	hash := s.certs.Hash()
+	log.Info("hearth ready", "http", s.httpLn.Addr().String(), "quic", s.quic.Addr().String(), "nats", s.msg.addr(),
+		"data", cfg.Data, "durability", cfg.Durability, "cert_sha256", base64.StdEncoding.EncodeToString(hash[:]),
+		"startup", time.Since(start).Round(time.Millisecond))
 	<-ctx.Done()
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -112,12 +119,56 @@ func (s *server) start(cfg *config) (err error) {
 		return err
 	}
 	metrics.SetStats(s.runtime.Stats)
+	auth, err := newAuth(cfg, log)
+	if err != nil {
+		return err
+	}
+	s.hub = transport.NewHub(s.runtime, transport.Config{Auth: auth, Logger: log})
+	metrics.SetHub(s.hub.Stats)
+	if err := s.startQUIC(cfg); err != nil {
+		return err
+	}
 	if s.httpLn, err = net.Listen("tcp", cfg.HTTP); err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
 	s.http = transport.NewHTTP(reg)
+	s.http.Handle("GET /ws", http.HandlerFunc(s.hub.ServeWebSocket))
+	s.http.Handle("GET /api/cert-hash", http.HandlerFunc(s.certs.ServeHash))
+	s.http.Handle("POST /api/token", transport.TokenHandler(auth, cfg.AdminSecret))
 	go s.serveHTTP()
 	s.http.SetReady(true)
+	return nil
+}
+
+// newAuth returns the token checker, or nil (with a warning) when auth is
+// off.
+func newAuth(cfg *config, log *slog.Logger) (*transport.Auth, error) {
+	if cfg.AuthSecret == "" {
+		log.Warn("auth is off: any client may join any object; set --auth-secret to require tokens")
+		return nil, nil
+	}
+	return transport.NewAuth(cfg.AuthSecret)
+}
+
+// startQUIC loads or generates the certificate and serves QUIC and
+// WebTransport.
+func (s *server) startQUIC(cfg *config) (err error) {
+	if cfg.TLSCert != "" {
+		s.certs, err = transport.LoadCerts(cfg.TLSCert, cfg.TLSKey)
+	} else {
+		s.certs, err = transport.SelfSigned()
+	}
+	if err != nil {
+		return err
+	}
+	if s.quic, err = s.hub.ListenQUIC(cfg.QUIC, s.certs); err != nil {
+		return err
+	}
+	go func() {
+		if err := s.quic.Serve(); err != nil {
+			s.log.Error("quic server stopped", "err", err)
+		}
+	}()
 	return nil
 }
 
@@ -140,6 +191,12 @@ func (s *server) shutdown(ctx context.Context) error {
 		errs = append(errs, s.http.Shutdown(ctx))
 	} else if s.httpLn != nil {
 		errs = append(errs, s.httpLn.Close())
+	}
+	if s.hub != nil {
+		errs = append(errs, s.hub.Shutdown(ctx))
+	}
+	if s.quic != nil {
+		errs = append(errs, s.quic.Close())
 	}
 	if s.runtime != nil {
 		errs = append(errs, s.runtime.Shutdown(ctx))

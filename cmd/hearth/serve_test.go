@@ -2,7 +2,10 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +16,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/hearth-server/hearth/codec"
+	"github.com/hearth-server/hearth/transport/client"
 )
 
 // TestMain lets the test binary stand in for the hearth binary: the serve
@@ -88,7 +94,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Skip("starts server processes")
 	}
 	data := t.TempDir()
-	srv := startChild(t, "--data", data, "--http", "127.0.0.1:0", "--nats", "127.0.0.1:0")
+	srv := startChild(t, "--data", data, "--http", "127.0.0.1:0", "--nats", "127.0.0.1:0", "--quic", "127.0.0.1:0")
 	ready := srv.waitFor(t, "hearth ready")
 	base := "http://" + ready["http"].(string)
 
@@ -118,10 +124,16 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("embedded NATS round trip: %v", err)
 	}
 
-	second := startChild(t, "--data", data, "--http", "127.0.0.1:0", "--nats", "127.0.0.1:0")
+	_, hash := httpGet(t, base+"/api/cert-hash")
+	if !strings.Contains(hash, ready["cert_sha256"].(string)) {
+		t.Errorf("/api/cert-hash %s does not match the logged hash %v", hash, ready["cert_sha256"])
+	}
+	checkClients(t, "ws://"+ready["http"].(string)+"/ws", ready["quic"].(string))
+
+	second := startChild(t, "--data", data, "--http", "127.0.0.1:0", "--nats", "127.0.0.1:0", "--quic", "127.0.0.1:0")
 	err = second.cmd.Wait()
 	var exit *exec.ExitError
-	if !errorsAs(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(second.stderr.String(), "in use by another process") {
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(second.stderr.String(), "in use by another process") {
 		t.Fatalf("second server on the same data dir: %v\n%s", err, second.stderr.String())
 	}
 
@@ -134,12 +146,6 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 }
 
-func errorsAs(err error, target **exec.ExitError) bool {
-	e, ok := err.(*exec.ExitError)
-	*target = e
-	return ok
-}
-
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -149,4 +155,29 @@ func httpGet(t *testing.T, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// checkClients connects over WebSocket and QUIC and checks that a join to
+// a kind the server does not host is refused with unknown_object.
+func checkClients(t *testing.T, wsURL, quicAddr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, err := client.DialWebSocket(ctx, wsURL, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	q, err := client.DialQUIC(ctx, quicAddr, client.Options{TLS: &tls.Config{InsecureSkipVerify: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	for _, c := range []*client.Client{ws, q} {
+		_, err := c.Join(ctx, "nosuchkind/x", codec.JoinRequest{})
+		var e *client.Error
+		if !errors.As(err, &e) || e.Code != codec.CodeUnknownObject {
+			t.Errorf("join of an unknown kind: %v", err)
+		}
+	}
 }
