@@ -111,6 +111,9 @@ func (c *conn) writeLoop() {
 		select {
 		case q := <-c.out:
 			if err := c.write(q); err != nil {
+				if !c.closing.Load() {
+					c.hub.stats.slowClosed.Add(1)
+				}
 				c.closeWith(codec.CodeSlowConsumer, "write: "+err.Error())
 			}
 		case <-c.done:
