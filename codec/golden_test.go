@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -134,4 +135,20 @@ func normalize(v any) any {
 		return reflect.ValueOf(x).Convert(reflect.TypeFor[float64]()).Float()
 	}
 	return v
+}
+
+// PROTOCOL.md shows every golden vector, so the document cannot drift
+// from the code.
+func TestProtocolDocShowsVectors(t *testing.T) {
+	doc, err := os.ReadFile("../PROTOCOL.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vectors() {
+		bin, _ := v.out().Encode(Binary)
+		js, _ := v.out().Encode(JSON)
+		if !bytes.Contains(doc, []byte(hex.EncodeToString(bin))) || !bytes.Contains(doc, js) {
+			t.Errorf("PROTOCOL.md lacks the %s vector", v.name)
+		}
+	}
 }
