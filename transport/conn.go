@@ -28,6 +28,7 @@ type conn struct {
 	mu     sync.Mutex
 	joined map[string]session.Ref // object address → ref
 
+	writing   atomic.Bool // a writer goroutine runs
 	closeOnce sync.Once
 	closing   atomic.Bool
 	closeCode string // set before done is closed
@@ -51,7 +52,6 @@ func newConn(h *Hub, l link, format codec.Format) *conn {
 		limiter: h.newLimiter(),
 		joined:  make(map[string]session.Ref),
 	}
-	go c.writeLoop()
 	return c
 }
 
@@ -76,6 +76,7 @@ func (c *conn) enqueue(q queued) error {
 	}
 	select {
 	case c.out <- q:
+		c.kick()
 		return nil
 	default:
 	}
@@ -102,12 +103,27 @@ func (c *conn) Close(reason error) {
 	c.closeWith(code, reason.Error())
 }
 
-// writeLoop writes queued frames until the connection closes, then
-// writes what is still queued (the final error frame among it) and closes
-// the link. It is the only goroutine that writes to or closes the link.
+// kick makes sure a writer goroutine runs. Idle connections have none:
+// the writer starts with the first queued frame and exits when the queue
+// is empty, which keeps an idle connection's memory small.
+func (c *conn) kick() {
+	if c.writing.CompareAndSwap(false, true) {
+		go c.writeLoop()
+	}
+}
+
+// writeLoop writes queued frames until the queue is empty or the
+// connection closes; on close it writes what is still queued (the final
+// error frame among it) and closes the link. Only the writer writes to or
+// closes the link.
 func (c *conn) writeLoop() {
-	defer c.recoverPanic()
+	defer c.recoverWriter()
 	for {
+		if c.isDone() {
+			c.drain()
+			c.link.close(closeCodeFor(c.closeCode), c.closeCode+": "+c.closeMsg)
+			return
+		}
 		select {
 		case q := <-c.out:
 			if err := c.write(q); err != nil {
@@ -116,11 +132,23 @@ func (c *conn) writeLoop() {
 				}
 				c.closeWith(codec.CodeSlowConsumer, "write: "+err.Error())
 			}
-		case <-c.done:
-			c.drain()
-			c.link.close(closeCodeFor(c.closeCode), c.closeCode+": "+c.closeMsg)
-			return
+		default:
+			// Idle: stop, unless a frame or the close slipped in after the
+			// check and its kick saw this writer still running.
+			c.writing.Store(false)
+			if (len(c.out) == 0 && !c.isDone()) || !c.writing.CompareAndSwap(false, true) {
+				return
+			}
 		}
+	}
+}
+
+func (c *conn) isDone() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -145,11 +173,22 @@ func (c *conn) drain() {
 	}
 }
 
+// recoverPanic ends a connection whose reader panicked.
 func (c *conn) recoverPanic() {
 	if p := recover(); p != nil {
 		c.hub.cfg.Logger.Error("connection goroutine panicked", "conn", c.id, "panic", p)
 		c.closeWith(codec.CodeInternal, "internal error")
-		c.link.close(closeInternal, "internal error")
+	}
+}
+
+// recoverWriter ends a connection whose writer panicked, handing the close
+// to a fresh writer.
+func (c *conn) recoverWriter() {
+	if p := recover(); p != nil {
+		c.hub.cfg.Logger.Error("connection writer panicked", "conn", c.id, "panic", p)
+		c.writing.Store(false)
+		c.closeWith(codec.CodeInternal, "internal error")
+		c.kick()
 	}
 }
 
@@ -185,6 +224,7 @@ func (c *conn) closeWith(code, msg string) {
 		c.closeCode, c.closeMsg = code, msg
 		c.closing.Store(true)
 		close(c.done)
+		c.kick()
 		c.detachAll()
 		c.hub.unregister(c)
 	})
