@@ -178,4 +178,3 @@ func dialIdleQUIC(b *testing.B, s *memServer, n int) func() {
 		tr.Close()
 	}
 }
-
