@@ -69,14 +69,7 @@ func newTestServer(t *testing.T, cfg transport.Config) *testServer {
 	}
 	cfg.Logger = quiet()
 	s := &testServer{rt: rt, hub: transport.NewHub(rt, cfg)}
-	s.http = transport.NewHTTP(nil)
-	s.http.Handle("GET /ws", http.HandlerFunc(s.hub.ServeWebSocket))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = ln.Addr().String()
-	go s.http.Serve(ln)
+	startHTTP(t, s)
 	if s.certs, err = transport.SelfSigned(); err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +86,25 @@ func newTestServer(t *testing.T, cfg transport.Config) *testServer {
 		_ = rt.Shutdown(ctx)
 	})
 	return s
+}
+
+// startHTTP serves s.hub's WebSocket endpoint on 127.0.0.1.
+func startHTTP(t *testing.T, s *testServer) {
+	t.Helper()
+	s.http = transport.NewHTTP(nil)
+	s.http.Handle("GET /ws", http.HandlerFunc(s.hub.ServeWebSocket))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	go s.http.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.hub.Shutdown(ctx)
+		_ = s.http.Shutdown(ctx)
+	})
 }
 
 func (s *testServer) wsURL() string { return "ws://" + s.addr + "/ws" }

@@ -42,16 +42,21 @@ func (o *caster) Receive(c *session.Context, m session.Message) (any, error) {
 }
 
 func BenchmarkFanout(b *testing.B) {
-	b.Run("ws/hearth", func(b *testing.B) { fanoutHearth(b, false) })
-	b.Run("ws/bare", func(b *testing.B) { fanoutBareWS(b) })
-	b.Run("quic/hearth", func(b *testing.B) { fanoutHearth(b, true) })
-	b.Run("quic/bare", func(b *testing.B) { fanoutBareQUIC(b) })
+	for _, rate := range []struct {
+		name   string
+		period time.Duration
+	}{{"20Hz", 50 * time.Millisecond}, {"max", time.Millisecond}} {
+		b.Run("ws/"+rate.name+"/hearth", func(b *testing.B) { fanoutHearth(b, false, rate.period) })
+		b.Run("ws/"+rate.name+"/bare", func(b *testing.B) { fanoutBareWS(b, rate.period) })
+		b.Run("quic/"+rate.name+"/hearth", func(b *testing.B) { fanoutHearth(b, true, rate.period) })
+		b.Run("quic/"+rate.name+"/bare", func(b *testing.B) { fanoutBareQUIC(b, rate.period) })
+	}
 }
 
 // counter counts frames received by all clients.
 type counter struct{ n atomic.Int64 }
 
-func fanoutHearth(b *testing.B, useQUIC bool) {
+func fanoutHearth(b *testing.B, useQUIC bool, period time.Duration) {
 	rt, err := session.New(session.Config{Store: session.NewMemStore(), Logger: quiet(), MailboxSize: 1 << 16})
 	if err != nil {
 		b.Fatal(err)
@@ -69,22 +74,27 @@ func fanoutHearth(b *testing.B, useQUIC bool) {
 	}
 	defer stop()
 	id := session.ID{Kind: "cast", Name: "x"}
-	runFanout(b, &cnt, func() { _ = rt.Send(id, "cast") })
+	runFanout(b, &cnt, period, func() { _ = rt.Send(id, "cast") })
 }
 
-// runFanout calls cast for one second per b.N and reports the delivery rate.
-func runFanout(b *testing.B, cnt *counter, cast func()) {
+// runFanout calls cast every period for one second per b.N and reports
+// the delivery rate.
+func runFanout(b *testing.B, cnt *counter, period time.Duration, cast func()) {
 	b.ResetTimer()
 	start := time.Now()
 	base := cnt.n.Load()
+	rounds := 0
 	for range b.N {
-		for end := time.Now().Add(time.Second); time.Now().Before(end); {
+		for end := time.Now().Add(time.Second); time.Now().Before(end); rounds++ {
 			cast()
-			time.Sleep(time.Millisecond) // ≤ 1,000 rounds/s: a bounded loop
+			time.Sleep(period) // bounded: at most 1,000 rounds a second
 		}
 	}
-	time.Sleep(200 * time.Millisecond) // in flight
-	b.ReportMetric(float64(cnt.n.Load()-base)/time.Since(start).Seconds(), "delivered/s")
+	elapsed := time.Since(start)
+	time.Sleep(200 * time.Millisecond) // let what is in flight arrive
+	delivered := float64(cnt.n.Load() - base)
+	b.ReportMetric(delivered/elapsed.Seconds(), "delivered/s")
+	b.ReportMetric(100*delivered/float64(rounds*fanoutClients), "delivered-%")
 }
 
 // wsClients attaches fanoutClients raw WebSocket clients that count frames.
@@ -127,7 +137,7 @@ func dialWSCounters(b *testing.B, url string, cnt *counter, first ...[]byte) []*
 	return conns
 }
 
-func fanoutBareWS(b *testing.B) {
+func fanoutBareWS(b *testing.B, period time.Duration) {
 	var mu sync.Mutex
 	var server []*websocket.Conn
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +165,7 @@ func fanoutBareWS(b *testing.B) {
 		}
 	}()
 	msg, _ := (&codec.Out{Kind: codec.KindSnapshot, Object: "cast/x", Body: make([]byte, fanoutPayload)}).Encode(codec.Binary)
-	runFanout(b, &cnt, func() {
+	runFanout(b, &cnt, period, func() {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, c := range server {
@@ -220,7 +230,7 @@ func dialQUICCounters(b *testing.B, addr, alpn string, cnt *counter, first ...[]
 	return conns
 }
 
-func fanoutBareQUIC(b *testing.B) {
+func fanoutBareQUIC(b *testing.B, period time.Duration) {
 	certs, _ := transport.SelfSigned()
 	tconf := certs.TLSConfig("bare")
 	ln, err := quic.ListenAddr("127.0.0.1:0", tconf, &quic.Config{EnableDatagrams: true})
@@ -249,7 +259,7 @@ func fanoutBareQUIC(b *testing.B) {
 		}
 	}()
 	msg, _ := (&codec.Out{Kind: codec.KindSnapshot, Object: "cast/x", Body: make([]byte, fanoutPayload)}).Encode(codec.Binary)
-	runFanout(b, &cnt, func() {
+	runFanout(b, &cnt, period, func() {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, c := range server {
