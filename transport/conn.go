@@ -28,6 +28,9 @@ type conn struct {
 	mu     sync.Mutex
 	joined map[string]session.Ref // object address → ref
 
+	lmu    sync.Mutex
+	latest map[string][]byte // newest unreliable frame per object, not yet written
+
 	writing   atomic.Bool // a writer goroutine runs
 	closeOnce sync.Once
 	closing   atomic.Bool
@@ -55,9 +58,11 @@ func newConn(h *Hub, l link, format codec.Format) *conn {
 	return c
 }
 
-// Send implements session.Conn: msg must be a *codec.Out. It never blocks:
-// an unreliable frame finding the queue full is dropped; a reliable one
-// closes the connection, whose client has stopped reading.
+// Send implements session.Conn: msg must be a *codec.Out. It never blocks.
+// Reliable frames queue in order; one the full queue cannot take closes
+// the connection, whose client has stopped reading. Unreliable frames are
+// coalesced per object: a newer snapshot replaces one not yet written, so
+// a slow client gets the newest state, never a backlog.
 func (c *conn) Send(msg any) error {
 	out, ok := msg.(*codec.Out)
 	if !ok {
@@ -67,7 +72,45 @@ func (c *conn) Send(msg any) error {
 	if err != nil {
 		return err
 	}
-	return c.enqueue(queued{frame: b, unreliable: out.Kind.Unreliable()})
+	if out.Kind.Unreliable() {
+		c.coalesce(out.Object, b)
+		return nil
+	}
+	return c.enqueue(queued{frame: b})
+}
+
+// coalesce keeps frame as the newest unreliable frame for object.
+func (c *conn) coalesce(object string, frame []byte) {
+	if c.closing.Load() {
+		return
+	}
+	c.lmu.Lock()
+	if c.latest == nil {
+		c.latest = make(map[string][]byte, 1)
+	}
+	if _, replaced := c.latest[object]; replaced {
+		c.hub.stats.dropped.Add(1)
+	}
+	c.latest[object] = frame
+	c.lmu.Unlock()
+	c.kick()
+}
+
+// takeLatest removes and returns one waiting unreliable frame, or nil.
+func (c *conn) takeLatest() []byte {
+	c.lmu.Lock()
+	defer c.lmu.Unlock()
+	for obj, f := range c.latest {
+		delete(c.latest, obj)
+		return f
+	}
+	return nil
+}
+
+func (c *conn) hasLatest() bool {
+	c.lmu.Lock()
+	defer c.lmu.Unlock()
+	return len(c.latest) > 0
 }
 
 func (c *conn) enqueue(q queued) error {
@@ -79,10 +122,6 @@ func (c *conn) enqueue(q queued) error {
 		c.kick()
 		return nil
 	default:
-	}
-	if q.unreliable {
-		c.hub.stats.dropped.Add(1)
-		return nil
 	}
 	c.hub.stats.slowClosed.Add(1)
 	c.closeWith(codec.CodeSlowConsumer, "send queue full")
@@ -133,10 +172,14 @@ func (c *conn) writeLoop() {
 				c.closeWith(codec.CodeSlowConsumer, "write: "+err.Error())
 			}
 		default:
+			if f := c.takeLatest(); f != nil {
+				_ = c.write(queued{frame: f, unreliable: true})
+				continue
+			}
 			// Idle: stop, unless a frame or the close slipped in after the
 			// check and its kick saw this writer still running.
 			c.writing.Store(false)
-			if (len(c.out) == 0 && !c.isDone()) || !c.writing.CompareAndSwap(false, true) {
+			if (len(c.out) == 0 && !c.hasLatest() && !c.isDone()) || !c.writing.CompareAndSwap(false, true) {
 				return
 			}
 		}

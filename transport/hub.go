@@ -78,7 +78,7 @@ type Hub struct {
 
 // hubStats counts what the hub refused or dropped.
 type hubStats struct {
-	dropped      atomic.Int64 // unreliable frames dropped at a full send queue
+	dropped      atomic.Int64 // unreliable frames replaced by a newer one before being written
 	slowClosed   atomic.Int64 // connections closed for not reading
 	decodeErrors atomic.Int64
 	rateLimited  atomic.Int64
@@ -139,7 +139,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 // HubStats counts the hub's connections and what it refused or dropped.
 type HubStats struct {
 	Conns        int
-	Dropped      int64 // unreliable frames dropped at a full send queue
+	Dropped      int64 // unreliable frames replaced by a newer one before being written (coalesced)
 	SlowClosed   int64 // connections closed for not reading
 	DecodeErrors int64 // frames that could not be decoded
 	RateLimited  int64 // frames refused over the rate limit

@@ -56,7 +56,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			[]string{"kind", "state"}, nil),
 		hubDescs: map[string]*prometheus.Desc{
 			"conns":   prometheus.NewDesc("hearth_connections", "Client connections open, all transports.", nil, nil),
-			"dropped": prometheus.NewDesc("hearth_frames_dropped_total", "Unreliable frames dropped at a full send queue.", nil, nil),
+			"dropped": prometheus.NewDesc("hearth_frames_dropped_total", "Unreliable frames replaced by a newer one before being written (coalesced snapshots).", nil, nil),
 			"slow":    prometheus.NewDesc("hearth_slow_consumers_total", "Connections closed because the client stopped reading.", nil, nil),
 			"decode":  prometheus.NewDesc("hearth_decode_errors_total", "Frames from clients that could not be decoded.", nil, nil),
 			"rate":    prometheus.NewDesc("hearth_rate_limited_total", "Frames refused over a connection's rate limit.", nil, nil),
