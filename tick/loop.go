@@ -1,0 +1,149 @@
+package tick
+
+import (
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/hearth-server/hearth/codec"
+	"github.com/hearth-server/hearth/session"
+)
+
+// startTicking (re)starts the schedule if the room is not ticking.
+func (r *Room) startTicking(c *session.Context, now time.Time) {
+	if r.ticking {
+		return
+	}
+	r.ticking = true
+	r.sched = newSchedule(now, r.cfg.period(), r.id.Name, r.cfg.MaxCatchUp)
+	r.lastSave = now
+	_ = c.SetAlarm("revive", now.Add(3*r.cfg.SaveEvery))
+	c.WakeAt(r.sched.NextAt())
+}
+
+// tick runs the ticks due at now, then sets the wake-up for the next.
+func (r *Room) tick(c *session.Context, now time.Time) {
+	if !r.ticking {
+		return
+	}
+	run, skipped, late := r.sched.Due(now)
+	if run > 0 {
+		r.cfg.Observer.TickLateness(late)
+	}
+	if skipped > 0 {
+		r.cfg.Observer.TicksSkipped(skipped)
+	}
+	for range run {
+		r.step(c)
+	}
+	r.expireSlots(c, now)
+	if now.Sub(r.lastSave) >= r.cfg.SaveEvery || !r.ticking {
+		r.save(c, now)
+	}
+	if r.ticking {
+		c.WakeAt(r.sched.NextAt())
+	}
+}
+
+// step advances the game one tick and sends a snapshot when one is due.
+func (r *Room) step(c *session.Context) {
+	r.game.Step(r.cfg.period(), r.pending)
+	clear(r.pending)
+	r.pending = r.pending[:0]
+	r.sched.Next++
+	if r.sched.Next%uint64(r.cfg.SnapshotEvery) == 0 {
+		r.snapshot(c)
+	}
+}
+
+// snapshot sends every connected client the delta from the snapshot it
+// last acknowledged.
+func (r *Room) snapshot(c *session.Context) {
+	r.snapSeq++
+	r.ents = r.game.Entities(r.ents[:0])
+	cur := makeSnap(r.snapSeq, r.ents)
+	r.hist.add(cur)
+	for _, p := range r.byConn {
+		base, ok := r.hist.get(p.Acked)
+		body := delta(r.sched.Next, cur, base, ok)
+		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.id.String(), Seq: r.snapSeq, Ack: p.LastInput, Body: body}
+		c.Send(p.Conn, out)
+		if b, err := out.Encode(codec.Binary); err == nil {
+			r.cfg.Observer.SnapshotSent(len(b))
+		}
+	}
+}
+
+// expireSlots frees the slots of players gone longer than the grace
+// period; a room with nobody left stops ticking.
+func (r *Room) expireSlots(c *session.Context, now time.Time) {
+	for id, p := range r.players {
+		if p.Conn == 0 && !p.Expires.IsZero() && now.After(p.Expires) {
+			r.game.Leave(id)
+			delete(r.players, id)
+		}
+	}
+	if len(r.players) == 0 {
+		r.ticking = false
+		c.WakeAt(time.Time{})
+		c.DeleteAlarm("revive")
+	}
+}
+
+// roomState is what a room saves besides the game.
+type roomState struct {
+	Players []*player `msgpack:"players"`
+	SnapSeq uint32    `msgpack:"snap_seq"`
+	Tick    uint64    `msgpack:"tick"`
+}
+
+// save stores the game and the slots, and pushes the revive alarm out.
+func (r *Room) save(c *session.Context, now time.Time) {
+	r.lastSave = now
+	game, err := r.game.Save()
+	if err != nil {
+		return
+	}
+	st := roomState{SnapSeq: r.snapSeq, Tick: r.sched.Next}
+	for _, p := range r.players {
+		st.Players = append(st.Players, p)
+	}
+	meta, err := msgpack.Marshal(st)
+	if err != nil {
+		return
+	}
+	s := c.Storage()
+	_ = s.Put("game", game)
+	_ = s.Put("room", meta)
+	if r.ticking {
+		_ = c.SetAlarm("revive", now.Add(3*r.cfg.SaveEvery))
+	}
+}
+
+// restore reads what save stored; found is false for a new room.
+func (r *Room) restore(c *session.Context) (found bool, err error) {
+	s := c.Storage()
+	game, err := s.Get("game")
+	if err != nil {
+		if isNotFound(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	if err := r.game.Restore(game); err != nil {
+		return false, err
+	}
+	meta, err := s.Get("room")
+	if err != nil {
+		return false, err
+	}
+	var st roomState
+	if err := msgpack.Unmarshal(meta, &st); err != nil {
+		return false, err
+	}
+	r.snapSeq = st.SnapSeq
+	for _, p := range st.Players {
+		r.players[p.ID] = p
+	}
+	return true, nil
+}
