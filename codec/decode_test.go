@@ -112,6 +112,8 @@ func FuzzDecodeBinary(f *testing.F) {
 			t.Fatalf("round trip: %+v vs %+v (%v)", fr, fr2, err)
 		}
 		_, _ = DecodeJoin(fr.Payload)
+		var typed [][2]float64
+		_ = fr.Payload.Decode(&typed)
 	})
 }
 
@@ -134,4 +136,19 @@ func FuzzDecodeJSON(f *testing.F) {
 		_ = fr.Payload.Decode(&v)
 		_, _ = DecodeJoin(fr.Payload)
 	})
+}
+
+// A payload whose array header claims billions of elements is refused
+// without allocating them.
+func TestPayloadDecodeRefusesLyingLengths(t *testing.T) {
+	for _, raw := range [][]byte{
+		[]byte("\xdd\xc5\x82\x13s\xd3\x1a"), // array32 of 3.3e9 elements, 2 bytes of data
+		[]byte("\xdf\xff\xff\xff\xff\x01"),  // map32 of 4e9 entries
+		[]byte("\xdb\xff\xff\xff\xffab"),    // str32 of 4 GiB
+	} {
+		var v [][2]float64
+		if err := (Payload{Raw: raw, Format: Binary}).Decode(&v); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%x: %v, want ErrMalformed", raw, err)
+		}
+	}
 }

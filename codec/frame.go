@@ -1,7 +1,9 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -51,7 +53,7 @@ func (p Payload) Decode(v any) error {
 	var err error
 	if p.Format == JSON {
 		err = json.Unmarshal(p.Raw, v)
-	} else {
+	} else if err = checkMsgpack(p.Raw); err == nil {
 		err = msgpack.Unmarshal(p.Raw, v)
 	}
 	if err != nil {
@@ -117,3 +119,21 @@ type Hello struct {
 
 // ProtocolVersion is the protocol version this package speaks.
 const ProtocolVersion = 1
+
+// checkMsgpack walks raw without allocating and fails unless it holds
+// exactly one well-formed value. msgpack.Unmarshal trusts declared
+// lengths when it sizes slices, so a 6-byte array header claiming four
+// billion elements would otherwise allocate gigabytes (found by fuzzing).
+func checkMsgpack(raw []byte) error {
+	r := bytes.NewReader(raw)
+	dec := msgpack.GetDecoder()
+	defer msgpack.PutDecoder(dec)
+	dec.Reset(r)
+	if err := dec.Skip(); err != nil {
+		return err
+	}
+	if r.Len() != 0 {
+		return fmt.Errorf("%d trailing bytes", r.Len())
+	}
+	return nil
+}

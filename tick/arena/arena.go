@@ -50,8 +50,10 @@ type Disc struct {
 	ID     uint32  `msgpack:"i"`
 	Kind   uint8   `msgpack:"k"`
 	Player string  `msgpack:"p,omitempty"`
-	X, Y   float64 `msgpack:"x"`
-	VX, VY float64 `msgpack:"v"`
+	X      float64 `msgpack:"x"`
+	Y      float64 `msgpack:"y"`
+	VX     float64 `msgpack:"vx"`
+	VY     float64 `msgpack:"vy"`
 }
 
 var _ tick.Game = (*Arena)(nil)
