@@ -22,6 +22,7 @@ type Metrics struct {
 	stats       func() []session.KindStats
 	hubDescs    map[string]*prometheus.Desc
 	hub         func() HubStats
+	rooms       roomMetrics
 }
 
 var (
@@ -63,6 +64,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		},
 	}
 	reg.MustRegister(m.activations, m.hibernation, m.mailboxFull, m.panics, m.commitTime, m.commitSize, m.alarmLate, m)
+	m.rooms = newRoomMetrics(reg)
 	return m
 }
 

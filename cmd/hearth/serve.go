@@ -119,6 +119,9 @@ func (s *server) start(cfg *config) (err error) {
 		return err
 	}
 	metrics.SetStats(s.runtime.Stats)
+	if err := registerKinds(s.runtime, metrics); err != nil {
+		return err
+	}
 	auth, err := newAuth(cfg, log)
 	if err != nil {
 		return err

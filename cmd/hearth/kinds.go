@@ -1,0 +1,32 @@
+package main
+
+import (
+	"hash/fnv"
+
+	"github.com/hearth-server/hearth/session"
+	"github.com/hearth-server/hearth/tick"
+	"github.com/hearth-server/hearth/tick/arena"
+)
+
+// arenaOrbs is how many moving non-player entities a demo arena has.
+const arenaOrbs = 16
+
+// registerKinds hands the runtime the object kinds hearth hosts: game
+// rooms ("room", running the arena demo game).
+func registerKinds(rt *session.Runtime, obs tick.Observer) error {
+	room, err := tick.Kind("room", tick.Config{
+		NewGame:  func(name string) tick.Game { return arena.New(arenaOrbs, seed(name)) },
+		Observer: obs,
+	})
+	if err != nil {
+		return err
+	}
+	return rt.Register(room)
+}
+
+// seed derives a room's arena layout from its name.
+func seed(name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return h.Sum64()
+}
