@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/hearth-server/hearth/codec"
+	"github.com/hearth-server/hearth/tick"
+	"github.com/hearth-server/hearth/transport/client"
+)
+
+// startInProcess runs a whole hearth server in the test process on free
+// loopback ports.
+func startInProcess(t *testing.T, data string) *server {
+	t.Helper()
+	cfg := &config{Data: data, HTTP: "127.0.0.1:0", QUIC: "127.0.0.1:0", NATS: "127.0.0.1:0", Durability: "async"}
+	if err := cfg.withDefaults(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := startServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.shutdown(ctx)
+	})
+	return s
+}
+
+// bot is a client in a room that keeps its latest view of the world.
+type bot struct {
+	c      *client.Client
+	joined tick.Joined
+	world  map[int32][5]int32
+	snap   uint32
+	seq    uint32
+}
+
+func newBot(t *testing.T, c *client.Client, room string, data tick.JoinData) *bot {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	f, err := c.Join(ctx, room, codec.JoinRequest{Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &bot{c: c, world: map[int32][5]int32{}}
+	if err := f.Payload.Decode(&b.joined); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// move sends one input (with the previous one resent) acknowledging the
+// newest snapshot.
+func (b *bot) move(t *testing.T, room string, dx, dy float64) {
+	t.Helper()
+	b.seq++
+	moves := [][2]float64{{dx, dy}, {dx, dy}}
+	if err := b.c.Send(&codec.Out{Kind: codec.KindInput, Object: room, Seq: b.seq, Ack: b.snap, Body: moves}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// read applies the snapshots that arrived within d.
+func (b *bot) read(t *testing.T, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		f, err := b.c.Recv(ctx)
+		if err != nil {
+			return
+		}
+		if f.Kind != codec.KindSnapshot || f.Seq <= b.snap {
+			continue
+		}
+		var body struct {
+			Base uint32     `msgpack:"b" json:"b"`
+			Ents [][5]int32 `msgpack:"e" json:"e"`
+			Gone []int32    `msgpack:"r" json:"r"`
+		}
+		if err := f.Payload.Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		if body.Base == 0 {
+			clear(b.world)
+		} else if body.Base != b.snap && b.snap != 0 {
+			continue // a delta against a snapshot this bot never saw: wait for the next
+		}
+		for _, id := range body.Gone {
+			delete(b.world, id)
+		}
+		for _, e := range body.Ents {
+			b.world[e[0]] = e
+		}
+		b.snap = f.Seq
+	}
+}
+
+// players returns the player discs this bot sees.
+func (b *bot) players() map[int32][5]int32 {
+	out := map[int32][5]int32{}
+	for id, e := range b.world {
+		if e[1] == 1 {
+			out[id] = e
+		}
+	}
+	return out
+}
+
+// Bots over QUIC and WebSocket play in one room and see each other move;
+// the WebSocket bot resumes its slot over QUIC.
+func TestBotsPlayOverQUICAndWebSocket(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	s := startInProcess(t, t.TempDir())
+	ctx := context.Background()
+	qc, err := client.DialQUIC(ctx, s.quic.Addr().String(), client.Options{TLS: &tls.Config{RootCAs: s.certs.Pool()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer qc.Close()
+	wc, err := client.DialWebSocket(ctx, "ws://"+s.httpLn.Addr().String()+"/ws", client.Options{JSON: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const room = "room/duel"
+	q := newBot(t, qc, room, tick.JoinData{})
+	w := newBot(t, wc, room, tick.JoinData{})
+	q.read(t, 300*time.Millisecond)
+	w.read(t, 300*time.Millisecond)
+	if len(q.players()) != 2 || len(w.players()) != 2 {
+		t.Fatalf("players seen: quic %d, ws %d", len(q.players()), len(w.players()))
+	}
+	before := w.players()
+	for range 20 { // one second of steering: q right, w down
+		q.move(t, room, 1, 0)
+		w.move(t, room, 0, 1)
+		q.read(t, 50*time.Millisecond)
+		w.read(t, 50*time.Millisecond)
+	}
+	moved := 0
+	for id, e := range w.players() {
+		if e != before[id] {
+			moved++
+		}
+	}
+	if moved != 2 {
+		t.Fatalf("the WebSocket bot saw %d of 2 players move", moved)
+	}
+
+	// The WebSocket bot drops; it resumes over QUIC with its token.
+	wc.Close()
+	qc2, err := client.DialQUIC(ctx, s.quic.Addr().String(), client.Options{TLS: &tls.Config{RootCAs: s.certs.Pool()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer qc2.Close()
+	start := time.Now()
+	back := newBot(t, qc2, room, tick.JoinData{Resume: w.joined.Resume})
+	if back.joined.Player != w.joined.Player || !back.joined.Resumed {
+		t.Fatalf("resume over QUIC: %+v, was %+v", back.joined, w.joined)
+	}
+	back.read(t, 200*time.Millisecond)
+	if len(back.players()) != 2 {
+		t.Fatalf("after resume the bot sees %d players", len(back.players()))
+	}
+	t.Logf("resumed over another transport; first snapshot within %v", time.Since(start))
+}
