@@ -66,6 +66,9 @@ func (r *Room) snapshot(c *session.Context) {
 	for _, p := range r.byConn {
 		base, ok := r.hist.get(p.Acked)
 		body := delta(r.sched.Next, cur, base, ok)
+		if !worthSending(body, r.snapSeq) {
+			continue
+		}
 		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.id.String(), Seq: r.snapSeq, Ack: p.LastInput, Body: body}
 		c.Send(p.Conn, out)
 		if b, err := out.Encode(codec.Binary); err == nil {

@@ -13,6 +13,19 @@ import (
 // historyLen is how many snapshots a room remembers as delta bases.
 const historyLen = 32
 
+// heartbeatEvery: a client whose view is already current still gets an
+// (empty) snapshot every that many snapshots, so it keeps acknowledging a
+// base the room remembers. Below historyLen.
+const heartbeatEvery = 16
+
+// Empty reports whether the body changes nothing for a client that has
+// its base.
+func (b SnapshotBody) Empty() bool { return b.Base != 0 && len(b.Ents) == 0 && len(b.Gone) == 0 }
+
+// worthSending reports whether snapshot seq with body should go out: an
+// empty delta is skipped except as a heartbeat.
+func worthSending(b SnapshotBody, seq uint32) bool { return !b.Empty() || seq%heartbeatEvery == 0 }
+
 // qEntity is an entity quantized: [id, kind, x, y, angle].
 type qEntity [5]int32
 
@@ -109,4 +122,23 @@ func apply(base []qEntity, b SnapshotBody) []qEntity {
 	}
 	slices.SortFunc(out, func(a, b qEntity) int { return int(a[0]) - int(b[0]) })
 	return out
+}
+
+// SnapshotEncoder turns a stream of entity lists into snapshot bodies
+// against acknowledged bases, remembering the last historyLen snapshots.
+// Rooms use the same pieces; tools and benchmarks use this.
+type SnapshotEncoder struct{ hist history }
+
+// NewSnapshotEncoder returns an empty encoder.
+func NewSnapshotEncoder() *SnapshotEncoder { return &SnapshotEncoder{} }
+
+// Next records snapshot seq of ents and returns its body as a delta from
+// base (0, or a forgotten base, for a full snapshot), and whether a room
+// would send it.
+func (e *SnapshotEncoder) Next(seq uint32, tickN uint64, ents []Entity, base uint32) (SnapshotBody, bool) {
+	cur := makeSnap(seq, ents)
+	e.hist.add(cur)
+	b, ok := e.hist.get(base)
+	body := delta(tickN, cur, b, ok)
+	return body, worthSending(body, seq)
 }
