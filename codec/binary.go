@@ -101,6 +101,13 @@ func (o *Out) encodeBinary() ([]byte, error) {
 // encodeBody writes a payload: a Payload already in binary form is copied
 // as is.
 func encodeBody(enc *msgpack.Encoder, body any) error {
+	if sh, ok := body.(*Shared); ok {
+		raw, err := sh.encoded(Binary)
+		if err != nil {
+			return err
+		}
+		return enc.Encode(msgpack.RawMessage(raw))
+	}
 	if p, ok := body.(Payload); ok {
 		if p.Format != Binary {
 			return fmt.Errorf("a JSON payload in a binary frame")

@@ -152,3 +152,15 @@ func TestPayloadDecodeRefusesLyingLengths(t *testing.T) {
 		}
 	}
 }
+
+// A shared body encodes like the plain value, in both formats.
+func TestSharedBodyEncodesLikeItsValue(t *testing.T) {
+	v := map[string]any{"e": []int{1, 2, 3}}
+	for _, f := range []Format{Binary, JSON} {
+		plain, _ := (&Out{Kind: KindSnapshot, Object: "room/a", Seq: 2, Body: v}).Encode(f)
+		shared, _ := (&Out{Kind: KindSnapshot, Object: "room/a", Seq: 2, Body: NewShared(v)}).Encode(f)
+		if !bytes.Equal(plain, shared) {
+			t.Errorf("format %d: shared %q, plain %q", f, shared, plain)
+		}
+	}
+}

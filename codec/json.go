@@ -48,6 +48,12 @@ func (o *Out) encodeJSON() ([]byte, error) {
 	jf := jsonFrame{Kind: o.Kind.String(), Object: o.Object, Seq: o.Seq, Ack: o.Ack}
 	switch b := o.Body.(type) {
 	case nil:
+	case *Shared:
+		raw, err := b.encoded(JSON)
+		if err != nil {
+			return nil, fmt.Errorf("codec: encode %s: %w", o.Kind, err)
+		}
+		jf.Payload = raw
 	case Payload:
 		if b.Format != JSON {
 			return nil, fmt.Errorf("codec: encode %s: a binary payload in a JSON frame", o.Kind)

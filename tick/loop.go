@@ -63,13 +63,26 @@ func (r *Room) snapshot(c *session.Context) {
 	r.ents = r.game.Entities(r.ents[:0])
 	cur := makeSnap(r.snapSeq, r.ents)
 	r.hist.add(cur)
+	// Clients with the same base get the same body, encoded once.
+	bodies := make(map[uint32]*codec.Shared, 2)
 	for _, p := range r.byConn {
 		base, ok := r.hist.get(p.Acked)
-		body := delta(r.sched.Next, cur, base, ok)
-		if !worthSending(body, r.snapSeq) {
+		key := base.seq
+		if !ok {
+			key = 0
+		}
+		shared, seen := bodies[key]
+		if !seen {
+			body := delta(r.sched.Next, cur, base, ok)
+			if worthSending(body, r.snapSeq) {
+				shared = codec.NewShared(body)
+			}
+			bodies[key] = shared
+		}
+		if shared == nil {
 			continue
 		}
-		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.id.String(), Seq: r.snapSeq, Ack: p.LastInput, Body: body}
+		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.id.String(), Seq: r.snapSeq, Ack: p.LastInput, Body: shared}
 		c.Send(p.Conn, out)
 		if b, err := out.Encode(codec.Binary); err == nil {
 			r.cfg.Observer.SnapshotSent(len(b))

@@ -107,7 +107,7 @@ func input(t *testing.T, rt *session.Runtime, cid session.ConnID, seq, ack uint3
 }
 
 // position finds entity id's quantized position in a full snapshot body.
-func body(o *codec.Out) tick.SnapshotBody { return o.Body.(tick.SnapshotBody) }
+func body(o *codec.Out) tick.SnapshotBody { return o.Body.(*codec.Shared).V.(tick.SnapshotBody) }
 
 func TestRoomTicksAndSendsDeltaSnapshots(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

@@ -1,0 +1,33 @@
+package codec
+
+import (
+	"encoding/json"
+	"sync"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Shared is a payload value encoded at most once per format, for a body
+// that goes out in many frames differing only in their envelope (a
+// snapshot sent to many clients with different acks).
+type Shared struct {
+	V any
+
+	once [2]sync.Once
+	enc  [2][]byte
+	err  [2]error
+}
+
+// NewShared wraps v.
+func NewShared(v any) *Shared { return &Shared{V: v} }
+
+func (s *Shared) encoded(f Format) ([]byte, error) {
+	s.once[f].Do(func() {
+		if f == JSON {
+			s.enc[f], s.err[f] = json.Marshal(s.V)
+		} else {
+			s.enc[f], s.err[f] = msgpack.Marshal(s.V)
+		}
+	})
+	return s.enc[f], s.err[f]
+}
