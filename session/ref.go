@@ -47,3 +47,7 @@ func call(ctx context.Context, e *entry, env envelope) (any, error) {
 		return nil, ctx.Err()
 	}
 }
+
+// Self returns a Ref to the object itself, for schedulers outside the
+// runtime that send it messages later.
+func (c *Context) Self() Ref { return Ref{c.in.e} }

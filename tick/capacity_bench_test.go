@@ -46,15 +46,30 @@ func (nullConn) Close(error) {}
 // p99.9 ≤ 4 ms). Clients are in-process (no sockets): this measures the
 // schedule and the rooms, not the network.
 func BenchmarkTickLateness(b *testing.B) {
-	for _, rooms := range []int{100, 500, 1000, 2000} {
-		b.Run(fmt.Sprintf("rooms=%d", rooms), func(b *testing.B) {
+	for _, clock := range []bool{false, true} {
+		for _, rooms := range []int{100, 500, 1000, 2000} {
+			b.Run(fmt.Sprintf("clock=%v/rooms=%d", clock, rooms), func(b *testing.B) {
+				benchLateness(b, rooms, clock)
+			})
+		}
+	}
+}
+
+func benchLateness(b *testing.B, rooms int, useClock bool) {
+	{
+		{
 			lat := &latencies{}
 			rt, err := session.New(session.Config{Store: session.NewMemStore(), Logger: quiet()})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer rt.Shutdown(context.Background())
-			k, _ := tick.Kind("room", tick.Config{TickHz: 30, Observer: lat,
+			var clock *tick.Clock
+			if useClock {
+				clock = tick.NewClock()
+				defer clock.Close()
+			}
+			k, _ := tick.Kind("room", tick.Config{TickHz: 30, Observer: lat, Clock: clock,
 				NewGame: func(string) tick.Game { return arena.New(8, 1) }})
 			_ = rt.Register(k)
 			cid := session.ConnID(0)
@@ -89,6 +104,6 @@ func BenchmarkTickLateness(b *testing.B) {
 			b.ReportMetric(pct(0.99), "p99-µs")
 			b.ReportMetric(pct(0.999), "p99.9-µs")
 			b.ReportMetric(float64(len(all))/(2*float64(b.N))/float64(rooms), "ticks/s/room")
-		})
+		}
 	}
 }

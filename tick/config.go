@@ -27,6 +27,10 @@ type Config struct {
 	ResumeGrace time.Duration
 	// Observer receives the rooms' measurements. Default: discarded.
 	Observer Observer
+	// Clock delivers ticks precisely; nil uses the runtime's per-object
+	// timer (Context.WakeAt), which is what tests under testing/synctest
+	// want.
+	Clock *Clock
 }
 
 func (c Config) withDefaults() (Config, error) {

@@ -18,12 +18,23 @@ func (r *Room) startTicking(c *session.Context, now time.Time) {
 	r.sched = newSchedule(now, r.cfg.period(), r.id.Name, r.cfg.MaxCatchUp)
 	r.lastSave = now
 	_ = c.SetAlarm("revive", now.Add(3*r.cfg.SaveEvery))
-	c.WakeAt(r.sched.NextAt())
+	r.wakeAt(c, r.sched.NextAt())
+}
+
+// wakeAt asks for the next tick at t, from the Clock or the runtime.
+func (r *Room) wakeAt(c *session.Context, t time.Time) {
+	if r.cfg.Clock != nil {
+		r.cfg.Clock.At(t, c.Self())
+		return
+	}
+	c.WakeAt(t)
 }
 
 // tick runs the ticks due at now, then sets the wake-up for the next.
+// With a Clock, a tick can arrive for a room that stopped and started
+// again; one not due yet is ignored.
 func (r *Room) tick(c *session.Context, now time.Time) {
-	if !r.ticking {
+	if !r.ticking || now.Before(r.sched.NextAt()) {
 		return
 	}
 	run, skipped, late := r.sched.Due(now)
@@ -41,7 +52,7 @@ func (r *Room) tick(c *session.Context, now time.Time) {
 		r.save(c, now)
 	}
 	if r.ticking {
-		c.WakeAt(r.sched.NextAt())
+		r.wakeAt(c, r.sched.NextAt())
 	}
 }
 

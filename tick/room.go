@@ -78,6 +78,8 @@ func (r *Room) Receive(c *session.Context, m session.Message) (any, error) {
 		r.frame(c, m.From, b)
 	case session.Wake:
 		r.tick(c, b.Now)
+	case Tick:
+		r.tick(c, time.Now())
 	case session.AlarmFired:
 		// "revive": the process restarted; Load has resumed the room.
 		if r.ticking {
