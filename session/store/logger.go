@@ -7,12 +7,17 @@ import (
 	"strings"
 )
 
-// badgerLogger routes badger's logs to slog; its chatty info lines go to
-// debug.
+// badgerLogger routes badger's logs to slog, tagged component=badger.
+// Badger's chatty info lines go to debug, its debug lines below that. The
+// level is checked before formatting: badger logs at debug on every write.
 type badgerLogger struct{ l *slog.Logger }
 
 func (b badgerLogger) log(level slog.Level, format string, args ...any) {
-	b.l.Log(context.Background(), level, strings.TrimSpace(fmt.Sprintf(format, args...)), "component", "badger")
+	ctx := context.Background()
+	if !b.l.Enabled(ctx, level) {
+		return
+	}
+	b.l.Log(ctx, level, strings.TrimSpace(fmt.Sprintf(format, args...)), "component", "badger")
 }
 
 func (b badgerLogger) Errorf(f string, a ...any)   { b.log(slog.LevelError, f, a...) }

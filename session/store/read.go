@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -12,8 +11,12 @@ import (
 
 // Get implements session.Store.
 func (s *Store) Get(id session.ID, key string) ([]byte, error) {
-	if err := s.check("get"); err != nil {
+	if err := s.enter("get"); err != nil {
 		return nil, err
+	}
+	defer s.leave()
+	if err := id.Validate(); err != nil {
+		return nil, fmt.Errorf("store: get: %w", err)
 	}
 	var v []byte
 	err := s.db.View(func(txn *badger.Txn) error {
@@ -25,89 +28,90 @@ func (s *Store) Get(id session.ID, key string) ([]byte, error) {
 		return err
 	})
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, fmt.Errorf("%w: %s %q", session.ErrNotFound, id, key)
+		return nil, fmt.Errorf("store: %s %q: %w", id, key, session.ErrNotFound)
 	}
-	if err != nil {
-		return nil, wrap("get", err)
-	}
-	return v, nil
+	return v, wrap("get", err)
 }
 
-// Scan implements session.Store.
+// Scan implements session.Store. Values are not copied: each is valid only
+// during its call of fn.
 func (s *Store) Scan(id session.ID, prefix string, fn func(key string, value []byte) bool) error {
-	if err := s.check("scan"); err != nil {
+	if err := s.enter("scan"); err != nil {
 		return err
 	}
-	base := len(objectPrefix(spaceData, id))
-	err := s.iterate(dataKey(id, prefix), true, func(k, v []byte) bool {
-		return fn(string(k[base:]), v)
+	defer s.leave()
+	if err := id.Validate(); err != nil {
+		return fmt.Errorf("store: scan: %w", err)
+	}
+	base := len(objectPrefix(spaceData, id, 0))
+	err := s.iterate(dataKey(id, prefix), func(item *badger.Item) (bool, error) {
+		key := string(item.Key()[base:])
+		more := false
+		err := item.Value(func(v []byte) error {
+			more = fn(key, v)
+			return nil
+		})
+		return more, err
 	})
-	return wrap2("scan", err)
+	return wrap("scan", err)
 }
 
 // Objects implements session.Store.
 func (s *Store) Objects(kind string, fn func(name string) bool) error {
-	if err := s.check("objects"); err != nil {
+	if err := s.enter("objects"); err != nil {
 		return err
 	}
-	p := kindPrefix(spaceMeta, kind)
-	err := s.iterate(p, false, func(k, _ []byte) bool {
-		return fn(string(k[len(p):]))
+	defer s.leave()
+	if len(kind) > session.MaxNameLen {
+		return nil // no valid ID has this kind
+	}
+	p := kindPrefix(spaceMeta, kind, 0)
+	err := s.iterate(p, func(item *badger.Item) (bool, error) {
+		return fn(string(item.Key()[len(p):])), nil
 	})
-	return wrap2("objects", err)
+	return wrap("objects", err)
 }
 
-// Alarms implements session.Store.
+// Alarms implements session.Store. Alarms come in order of object, then
+// name.
 func (s *Store) Alarms(fn func(a session.Alarm) bool) error {
-	if err := s.check("alarms"); err != nil {
+	if err := s.enter("alarms"); err != nil {
 		return err
 	}
-	var bad error
-	err := s.iterate([]byte{spaceAlarm}, true, func(k, v []byte) bool {
-		id, name, err := splitAlarmKey(k)
+	defer s.leave()
+	err := s.iterate([]byte{spaceAlarm}, func(item *badger.Item) (bool, error) {
+		id, name, err := splitAlarmKey(item.Key())
 		if err != nil {
-			bad = err
-			return false
+			return false, err
 		}
-		at, attempt, err := decodeAlarm(v)
+		a := session.Alarm{ID: id, Name: name}
+		err = item.Value(func(v []byte) error {
+			a.At, a.Attempt, err = decodeAlarm(v)
+			return err
+		})
 		if err != nil {
-			bad = err
-			return false
+			return false, fmt.Errorf("alarm %q of %s: %w", name, id, err)
 		}
-		return fn(session.Alarm{ID: id, Name: name, At: time.Unix(0, at), Attempt: attempt})
+		return fn(a), nil
 	})
-	return wrap2("alarms", errors.Join(err, bad))
+	return wrap("alarms", err)
 }
 
-// iterate calls fn for every live key with prefix, in order, until it
-// returns false. The slices are valid only during the call.
-func (s *Store) iterate(prefix []byte, values bool, fn func(k, v []byte) bool) error {
+// iterate calls fn for every live key with prefix, in ascending order,
+// until fn returns false or an error. Values are read lazily, in fn.
+func (s *Store) iterate(prefix []byte, fn func(item *badger.Item) (bool, error)) error {
 	return s.db.View(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.Prefix = prefix
-		opts.PrefetchValues = values
+		opts.PrefetchValues = false
 		it := txn.NewIterator(opts)
 		defer it.Close()
 		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			item := it.Item()
-			var v []byte
-			if values {
-				var err error
-				if v, err = item.ValueCopy(nil); err != nil {
-					return err
-				}
-			}
-			if !fn(item.Key(), v) {
-				return nil
+			more, err := fn(it.Item())
+			if err != nil || !more {
+				return err
 			}
 		}
 		return nil
 	})
-}
-
-func wrap2(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return wrap(op, err)
 }

@@ -4,56 +4,86 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/hearth-server/hearth/session"
 )
 
-// Store is the badger-backed session.Store.
+// Store is the badger-backed session.Store. It is safe for concurrent use.
 type Store struct {
 	db   *badger.DB
 	opts Options
-	stop chan struct{}
-	done chan struct{}
+	gc   *gcLoop // nil in memory
 
-	closed    atomic.Bool
+	// wmu serializes write transactions, so the epoch a batch is checked
+	// against is still the stored one when the batch commits.
+	wmu sync.Mutex
+
+	mu       sync.RWMutex
+	closed   bool           // guarded by mu
+	inflight sync.WaitGroup // calls in progress; Add only under mu while open
+
 	closeOnce sync.Once
 	closeErr  error
 }
 
 var _ session.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the store. A directory held by another
-// process, or one that cannot be read or created, is a clear error.
+// Open opens the store, creating its directory and database if needed. A
+// directory held by another process, or one that is not a usable
+// directory, is a clear error.
 func Open(o Options) (*Store, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	if !o.InMemory {
-		if err := checkDir(o.Dir); err != nil {
+		if err := prepareDir(o.Dir); err != nil {
 			return nil, err
 		}
 	}
-	db, err := badger.Open(o.badgerOptions())
+	db, err := openBadger(o)
 	if err != nil {
-		return nil, explainOpen(o.Dir, err)
+		return nil, err
 	}
-	s := &Store{db: db, opts: o, stop: make(chan struct{}), done: make(chan struct{})}
-	go s.gcLoop()
+	if err := checkFormat(db, o.where()); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, opts: o}
+	if !o.InMemory {
+		s.gc = startGC(db, o.GCInterval, o.Logger)
+	}
 	return s, nil
 }
 
-// checkDir creates dir if needed and makes sure it is a usable directory.
-func checkDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("store: cannot create data directory %q: %w", dir, err)
+// where names the store in messages.
+func (o Options) where() string {
+	if o.InMemory {
+		return "in-memory store"
+	}
+	return fmt.Sprintf("data directory %q", o.Dir)
+}
+
+// prepareDir creates dir if it is missing and makes sure it is a readable
+// directory.
+func prepareDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("store: cannot create data directory %q: %w", dir, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("store: cannot access data directory %q: %w", dir, err)
+	case !fi.IsDir():
+		return fmt.Errorf("store: data directory %q is not a directory", dir)
 	}
 	f, err := os.Open(dir)
 	if err != nil {
@@ -66,76 +96,63 @@ func checkDir(dir string) error {
 	return nil
 }
 
-// explainOpen turns badger's open errors into a message for an operator.
-func explainOpen(dir string, err error) error {
-	if strings.Contains(err.Error(), "Cannot acquire directory lock") {
-		return fmt.Errorf("store: data directory %q is in use by another process (another hearth?): %w", dir, err)
+// openBadger opens the database, turning a panic in badger into an error.
+func openBadger(o Options) (db *badger.DB, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			db, err = nil, fmt.Errorf("store: cannot open %s: badger panicked: %v", o.where(), p)
+		}
+	}()
+	db, err = badger.Open(o.badgerOptions())
+	if err != nil {
+		return nil, explainOpen(o, err)
 	}
-	return fmt.Errorf("store: cannot open data directory %q: %w", dir, err)
+	return db, nil
 }
 
-// DB returns the badger database, for backups.
+// explainOpen turns badger's open errors into a message for an operator.
+// Badger flattens the errors it wraps, so its lock failure is known only
+// by its text.
+func explainOpen(o Options, err error) error {
+	if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+		return fmt.Errorf("store: %s is in use by another process (another hearth?): %w", o.where(), err)
+	}
+	return fmt.Errorf("store: cannot open %s: %w", o.where(), err)
+}
+
+// DB returns the badger database, for backups. It must not be used after
+// Close.
 func (s *Store) DB() *badger.DB { return s.db }
 
-// Close stops garbage collection and closes the database. It is safe to
-// call more than once.
+// Close stops garbage collection, waits for calls in progress and closes
+// the database. Later calls, and calls to other methods, fail with
+// session.ErrClosed; Close itself is idempotent. It must not be called
+// from a Scan, Objects or Alarms callback.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.closed.Store(true)
-		close(s.stop)
-		<-s.done
-		s.closeErr = s.db.Close()
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		if s.gc != nil {
+			s.gc.stop()
+		}
+		s.inflight.Wait()
+		if err := s.db.Close(); err != nil {
+			s.closeErr = fmt.Errorf("store: close: %w", err)
+		}
 	})
 	return s.closeErr
 }
 
-// gcLoop garbage-collects the value log every GCInterval.
-func (s *Store) gcLoop() {
-	defer close(s.done)
-	if s.opts.InMemory {
-		return
-	}
-	t := time.NewTicker(s.opts.GCInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			s.collect()
-		}
-	}
-}
-
-// collect rewrites value-log files until badger finds nothing worth it.
-func (s *Store) collect() {
-	defer func() {
-		if p := recover(); p != nil {
-			s.opts.Logger.Error("value-log GC panicked", "panic", p)
-		}
-	}()
-	for range 16 {
-		if err := s.db.RunValueLogGC(0.5); err != nil {
-			if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) {
-				s.opts.Logger.Warn("value-log GC", "err", err)
-			}
-			return
-		}
-	}
-}
-
-// check fails once the store is closed.
-func (s *Store) check(op string) error {
-	if s.closed.Load() {
+// enter admits a call unless the store is closed; the caller must leave.
+func (s *Store) enter(op string) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
 		return fmt.Errorf("store: %s: %w", op, session.ErrClosed)
 	}
+	s.inflight.Add(1)
 	return nil
 }
 
-// wrap maps badger's errors onto session's.
-func wrap(op string, err error) error {
-	if errors.Is(err, badger.ErrDBClosed) {
-		return fmt.Errorf("store: %s: %w", op, session.ErrClosed)
-	}
-	return fmt.Errorf("store: %s: %w", op, err)
-}
+func (s *Store) leave() { s.inflight.Done() }
