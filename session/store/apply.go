@@ -50,8 +50,8 @@ func (s *Store) commitSplit(batches []*session.Batch, errs []error, now time.Tim
 		return
 	case errors.Is(err, badger.ErrTxnTooBig):
 		b := batches[0]
-		err = fmt.Errorf("store: batch of %s is too big for one transaction (%d writes, %d alarm changes; the limit is %d bytes, counting only a pointer for values over %d bytes): %w",
-			b.ID, len(b.Writes), len(b.Alarms), txnLimit, diskValueThreshold, err)
+		err = fmt.Errorf("store: batch of %s is too big for one transaction (%d writes, %d alarm changes; badger takes about %d bytes per transaction): %w",
+			b.ID, len(b.Writes), len(b.Alarms), txnLimit, err)
 	}
 	// The transaction failed as a whole: nothing in it committed.
 	for i := range errs {
@@ -104,7 +104,7 @@ func (s *Store) admit(txn *badger.Txn, b *session.Batch) error {
 // checkSizes refuses keys and values that badger would refuse, with
 // session's errors.
 func (s *Store) checkSizes(b *session.Batch) error {
-	prefix := len(objectPrefix(spaceData, b.ID, 0))
+	prefix := prefixLen(b.ID)
 	maxValue := s.opts.maxValueLen()
 	for _, w := range b.Writes {
 		if prefix+len(w.Key) > maxBadgerKey {

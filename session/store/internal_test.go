@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-server/hearth/session"
 )
 
 func TestExpiresAtRoundsUp(t *testing.T) {
@@ -55,5 +57,14 @@ func TestBadgerLoggerLevels(t *testing.T) {
 	}
 	if strings.Contains(out, "too chatty") {
 		t.Errorf("badger debug lines must sit below slog's debug:\n%s", out)
+	}
+}
+
+func TestPrefixLen(t *testing.T) {
+	id := session.ID{Kind: "kind", Name: "näme"}
+	for _, space := range []byte{spaceData, spaceAlarm} {
+		if got, want := prefixLen(id), len(objectPrefix(space, id, 0)); got != want {
+			t.Fatalf("prefixLen = %d, want %d", got, want)
+		}
 	}
 }

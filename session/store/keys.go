@@ -55,6 +55,9 @@ func objectPrefix(space byte, id session.ID, extra int) []byte {
 	return appendString(kindPrefix(space, id.Kind, 2+len(id.Name)+extra), id.Name)
 }
 
+// prefixLen is len(objectPrefix(space, id, 0)), without building it.
+func prefixLen(id session.ID) int { return 1 + 2 + len(id.Kind) + 2 + len(id.Name) }
+
 func dataKey(id session.ID, key string) []byte {
 	return append(objectPrefix(spaceData, id, len(key)), key...)
 }

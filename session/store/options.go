@@ -124,7 +124,7 @@ func (o Options) badgerOptions() badger.Options {
 		WithBaseTableSize(2 << 20).
 		WithBlockCacheSize(8 << 20).
 		WithIndexCacheSize(4 << 20).
-		WithValueThreshold(diskValueThreshold).
+		WithValueThreshold(o.valueThreshold()).
 		WithValueLogFileSize(valueLogFileSize).
 		WithNumCompactors(2).
 		// Writers are serialized by Store.wmu, so badger need not track
@@ -133,12 +133,20 @@ func (o Options) badgerOptions() badger.Options {
 		WithMetricsEnabled(false)
 	if o.InMemory {
 		b = b.WithDir("").WithValueDir("").
-			WithValueThreshold(memValueThreshold).
 			WithCompression(options.None).
 			WithBlockCacheSize(0).
 			WithIndexCacheSize(0)
 	}
 	return b
+}
+
+// valueThreshold is the length from which values go to the value log
+// (on disk) or are refused (in memory).
+func (o Options) valueThreshold() int64 {
+	if o.InMemory {
+		return memValueThreshold
+	}
+	return diskValueThreshold
 }
 
 // maxValueLen is the longest value badger takes with these options. In

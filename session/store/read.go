@@ -43,7 +43,7 @@ func (s *Store) Scan(id session.ID, prefix string, fn func(key string, value []b
 	if err := id.Validate(); err != nil {
 		return fmt.Errorf("store: scan: %w", err)
 	}
-	base := len(objectPrefix(spaceData, id, 0))
+	base := prefixLen(id)
 	err := s.iterate(dataKey(id, prefix), func(item *badger.Item) (bool, error) {
 		key := string(item.Key()[base:])
 		more := false
