@@ -36,19 +36,22 @@ type config struct {
 	AdminSecret string        `yaml:"admin_secret"`
 }
 
-// bindFlags declares the serve flags over cfg's fields.
+// bindFlags declares the serve flags over cfg's fields. Their defaults,
+// shown in --help, come from withDefaults, the one place defaults live.
 func bindFlags(fs *pflag.FlagSet, cfg *config, configFile *string) {
+	var d config
+	_ = d.withDefaults()
 	fs.StringVar(configFile, "config", "", "YAML config file (flags and HEARTH_* variables override it)")
-	fs.StringVar(&cfg.Data, "data", "./hearth-data", "data directory (objects in <data>/objects, NATS JetStream in <data>/nats)")
-	fs.StringVar(&cfg.HTTP, "http", "127.0.0.1:8080", "HTTP listen address (dashboard, API, WebSocket, /metrics, /healthz)")
-	fs.StringVar(&cfg.QUIC, "quic", "127.0.0.1:4433", "QUIC and WebTransport UDP listen address")
-	fs.StringVar(&cfg.NATS, "nats", "127.0.0.1:4222", "embedded NATS listen address")
+	fs.StringVar(&cfg.Data, "data", d.Data, "data directory (objects in <data>/objects, NATS JetStream in <data>/nats)")
+	fs.StringVar(&cfg.HTTP, "http", d.HTTP, "HTTP listen address (dashboard, API, WebSocket, /metrics, /healthz)")
+	fs.StringVar(&cfg.QUIC, "quic", d.QUIC, "QUIC and WebTransport UDP listen address")
+	fs.StringVar(&cfg.NATS, "nats", d.NATS, "embedded NATS listen address")
 	fs.StringVar(&cfg.NATSURL, "nats-url", "", "external NATS URL to use instead of the embedded server")
-	fs.BoolVar(&cfg.Demo, "demo", false, "start demo bots and simulated sensors")
-	fs.StringVar(&cfg.Durability, "durability", "sync", "commit durability: sync (fsync, group-committed) or async (survives a process crash, not a power cut)")
-	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Second, "hibernate objects idle this long")
-	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	fs.BoolVar(&cfg.Demo, "demo", false, "start demo bots and simulated sensors (reserved: not implemented yet)")
+	fs.StringVar(&cfg.Durability, "durability", d.Durability, "commit durability: sync (fsync, group-committed) or async (survives a process crash, not a power cut)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", d.IdleTimeout, "hibernate objects idle this long (negative: never)")
+	fs.StringVar(&cfg.LogLevel, "log-level", d.LogLevel, "log level: debug, info, warn, error")
+	fs.StringVar(&cfg.LogFormat, "log-format", d.LogFormat, "log format: text or json")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate for QUIC/WebTransport (default: self-signed, rotated, hash at /api/cert-hash)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM key for --tls-cert")
 	fs.StringVar(&cfg.AuthSecret, "auth-secret", "", "HMAC secret for join tokens (≥16 bytes); without it the server runs open")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,18 +13,26 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
+// natsStartTimeout bounds how long the embedded server may take to listen.
+const natsStartTimeout = 10 * time.Second
+
 // messaging is the NATS side of the server: the embedded server (unless an
 // external one is used) and hearth's own connection to it.
 type messaging struct {
 	embedded *natsserver.Server // nil with --nats-url
 	conn     *nats.Conn
+	closed   chan struct{} // closed when conn is closed
 }
 
 // startNATS starts the embedded NATS server with JetStream under
 // <data>/nats, or connects to cfg.NATSURL.
 func startNATS(cfg *config, log *slog.Logger) (*messaging, error) {
+	m := &messaging{closed: make(chan struct{})}
+	opts := []nats.Option{
+		nats.Name("hearth"),
+		nats.ClosedHandler(func(*nats.Conn) { close(m.closed) }),
+	}
 	url := cfg.NATSURL
-	m := &messaging{}
 	if url == "" {
 		ns, err := startEmbedded(cfg, log)
 		if err != nil {
@@ -31,17 +40,42 @@ func startNATS(cfg *config, log *slog.Logger) (*messaging, error) {
 		}
 		m.embedded = ns
 		url = ns.ClientURL()
+		opts = append(opts, nats.InProcessServer(ns))
+	} else {
+		opts = append(opts, nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
 	}
-	nc, err := nats.Connect(url, nats.Name("hearth"), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
-		m.close()
+		m.close(context.Background())
 		return nil, fmt.Errorf("nats: connect %s: %w", url, err)
 	}
 	m.conn = nc
 	return m, nil
 }
 
+// startEmbedded runs the NATS server in this process, listening on
+// cfg.NATS, and waits until it accepts clients or reports why it cannot.
 func startEmbedded(cfg *config, log *slog.Logger) (*natsserver.Server, error) {
+	opts, err := embeddedOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := natsserver.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("nats: %w", err)
+	}
+	nl := newNATSLogger(log.With("component", "nats"))
+	ns.SetLoggerV2(nl, false, false, false)
+	goRecover(log, "nats server start", ns.Start)
+	if err := waitReady(ns, nl); err != nil {
+		ns.Shutdown()
+		return nil, fmt.Errorf("nats: embedded server on %s: %w", cfg.NATS, err)
+	}
+	nl.started.Store(true)
+	return ns, nil
+}
+
+func embeddedOptions(cfg *config) (*natsserver.Options, error) {
 	host, portStr, err := net.SplitHostPort(cfg.NATS)
 	if err != nil {
 		return nil, fmt.Errorf("nats: listen address %q: %w", cfg.NATS, err)
@@ -53,7 +87,7 @@ func startEmbedded(cfg *config, log *slog.Logger) (*natsserver.Server, error) {
 	if port == 0 {
 		port = natsserver.RANDOM_PORT
 	}
-	opts := &natsserver.Options{
+	return &natsserver.Options{
 		ServerName: "hearth",
 		Host:       host,
 		Port:       port,
@@ -61,18 +95,25 @@ func startEmbedded(cfg *config, log *slog.Logger) (*natsserver.Server, error) {
 		StoreDir:   filepath.Join(cfg.Data, "nats"),
 		NoSigs:     true,
 		MaxPayload: 1 << 20,
+	}, nil
+}
+
+// waitReady returns once ns accepts clients, as soon as ns reports a fatal
+// error (a port in use, JetStream unable to start), or after
+// natsStartTimeout.
+func waitReady(ns *natsserver.Server, nl *natsLogger) error {
+	deadline := time.Now().Add(natsStartTimeout)
+	for !ns.ReadyForConnections(25 * time.Millisecond) {
+		select {
+		case msg := <-nl.fatal:
+			return fmt.Errorf("%s", msg)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after %v", natsStartTimeout)
+		}
 	}
-	ns, err := natsserver.NewServer(opts)
-	if err != nil {
-		return nil, fmt.Errorf("nats: %w", err)
-	}
-	ns.SetLoggerV2(natsLogger{log.With("component", "nats")}, false, false, false)
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		ns.Shutdown()
-		return nil, fmt.Errorf("nats: embedded server on %s did not start (port in use?)", cfg.NATS)
-	}
-	return ns, nil
+	return nil
 }
 
 // addr is where clients reach the NATS server.
@@ -83,10 +124,16 @@ func (m *messaging) addr() string {
 	return m.conn.ConnectedUrlRedacted()
 }
 
-// close drains hearth's connection and stops the embedded server.
-func (m *messaging) close() {
+// close drains hearth's connection (until ctx ends) and stops the embedded
+// server.
+func (m *messaging) close(ctx context.Context) {
 	if m.conn != nil {
-		_ = m.conn.Drain()
+		if m.conn.Drain() == nil {
+			select {
+			case <-m.closed:
+			case <-ctx.Done():
+			}
+		}
 		m.conn.Close()
 	}
 	if m.embedded != nil {
@@ -94,13 +141,3 @@ func (m *messaging) close() {
 		m.embedded.WaitForShutdown()
 	}
 }
-
-// natsLogger routes the embedded server's logs to slog.
-type natsLogger struct{ l *slog.Logger }
-
-func (n natsLogger) Noticef(f string, a ...any) { n.l.Debug(fmt.Sprintf(f, a...)) }
-func (n natsLogger) Warnf(f string, a ...any)   { n.l.Warn(fmt.Sprintf(f, a...)) }
-func (n natsLogger) Fatalf(f string, a ...any)  { n.l.Error(fmt.Sprintf(f, a...)) }
-func (n natsLogger) Errorf(f string, a ...any)  { n.l.Error(fmt.Sprintf(f, a...)) }
-func (n natsLogger) Debugf(f string, a ...any)  { n.l.Debug(fmt.Sprintf(f, a...)) }
-func (n natsLogger) Tracef(f string, a ...any)  { n.l.Debug(fmt.Sprintf(f, a...)) }

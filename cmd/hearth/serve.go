@@ -39,6 +39,8 @@ func newServeCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// After the first signal, a second one kills the process.
+			context.AfterFunc(ctx, stop)
 			return serve(ctx, &cfg, newLogger(&cfg))
 		},
 	}
@@ -67,6 +69,7 @@ type server struct {
 	certs   *transport.Certs
 	http    *transport.HTTP
 	httpLn  net.Listener
+	failed  chan error // a part that stopped on its own; capacity 1
 }
 
 // serve runs hearth until ctx ends, then shuts it down cleanly.
@@ -80,11 +83,16 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	log.Info("hearth ready", "http", s.httpLn.Addr().String(), "quic", s.quic.Addr().String(), "nats", s.msg.addr(),
 		"data", cfg.Data, "durability", cfg.Durability, "cert_sha256", base64.StdEncoding.EncodeToString(hash[:]),
 		"startup", time.Since(start).Round(time.Millisecond))
-	<-ctx.Done()
-	log.Info("shutting down")
+	var failure error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down (signal again to force)")
+	case failure = <-s.failed:
+		log.Error("shutting down after a failure", "err", failure)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := s.shutdown(sctx); err != nil {
+	if err := errors.Join(failure, s.shutdown(sctx)); err != nil {
 		return err
 	}
 	log.Info("hearth stopped cleanly")
@@ -93,7 +101,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 
 // startServer starts every part; on failure it stops what it started.
 func startServer(cfg *config, log *slog.Logger) (*server, error) {
-	s := &server{log: log}
+	s := &server{log: log, failed: make(chan error, 1)}
 	if err := s.start(cfg); err != nil {
 		_ = s.shutdown(context.Background())
 		return nil, err
@@ -138,7 +146,8 @@ func (s *server) start(cfg *config) (err error) {
 	s.http.Handle("GET /ws", http.HandlerFunc(s.hub.ServeWebSocket))
 	s.http.Handle("GET /api/cert-hash", http.HandlerFunc(s.certs.ServeHash))
 	s.http.Handle("POST /api/token", transport.TokenHandler(auth, cfg.AdminSecret))
-	go s.serveHTTP()
+	ln := s.httpLn
+	s.run("http", func() error { return s.http.Serve(ln) })
 	s.http.SetReady(true)
 	return nil
 }
@@ -167,22 +176,30 @@ func (s *server) startQUIC(cfg *config) (err error) {
 	if s.quic, err = s.hub.ListenQUIC(cfg.QUIC, s.certs); err != nil {
 		return err
 	}
-	go func() {
-		if err := s.quic.Serve(); err != nil {
-			s.log.Error("quic server stopped", "err", err)
-		}
-	}()
+	s.run("quic", s.quic.Serve)
 	return nil
 }
 
-func (s *server) serveHTTP() {
-	defer func() {
-		if p := recover(); p != nil {
-			s.log.Error("http server panicked", "panic", p)
+// run serves part in its own goroutine. An error (or panic) from it,
+// other than its clean end at shutdown, stops the whole server.
+func (s *server) run(part string, serve func() error) {
+	goRecover(s.log, part+" server", func() {
+		err := fmt.Errorf("%s server panicked", part)
+		defer func() { s.fail(err) }()
+		if err = serve(); err != nil {
+			err = fmt.Errorf("%s: %w", part, err)
 		}
-	}()
-	if err := s.http.Serve(s.httpLn); err != nil {
-		s.log.Error("http server stopped", "err", err)
+	})
+}
+
+// fail reports a part that stopped on its own; the first report wins.
+func (s *server) fail(err error) {
+	if err == nil {
+		return
+	}
+	select {
+	case s.failed <- err:
+	default:
 	}
 }
 
@@ -205,7 +222,7 @@ func (s *server) shutdown(ctx context.Context) error {
 		errs = append(errs, s.runtime.Shutdown(ctx))
 	}
 	if s.msg != nil {
-		s.msg.close()
+		s.msg.close(ctx)
 	}
 	if s.store != nil {
 		errs = append(errs, s.store.Close())

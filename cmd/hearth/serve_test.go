@@ -31,40 +31,60 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// child is a `hearth serve` process.
+// child is a `hearth serve` process. Callers may signal it and Wait on
+// cmd; its stderr is read from a pipe of our own, so reading is not cut
+// short by Wait.
 type child struct {
 	cmd    *exec.Cmd
-	lines  chan map[string]any
-	stderr strings.Builder
+	lines  chan map[string]any // JSON log lines; closed at EOF
+	done   chan struct{}       // closed once all of stderr is read
+	stderr strings.Builder     // read it through output
 }
 
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
-	c := &child{lines: make(chan map[string]any, 100)}
+	c := &child{lines: make(chan map[string]any, 1000), done: make(chan struct{})}
 	c.cmd = exec.Command(os.Args[0], append([]string{"serve", "--log-format", "json"}, args...)...)
 	c.cmd.Env = append(os.Environ(), "HEARTH_TEST_MAIN=1")
-	pipe, err := c.cmd.StderrPipe()
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.cmd.Start(); err != nil {
+	c.cmd.Stderr = w
+	err = c.cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.cmd.Process.Kill(); _ = c.cmd.Wait() })
-	go c.read(pipe)
+	t.Cleanup(func() { _ = c.cmd.Process.Kill(); _ = c.cmd.Wait(); <-c.done })
+	go c.read(r)
 	return c
 }
 
-func (c *child) read(r io.Reader) {
+// read passes stderr's JSON lines to c.lines until the child exits.
+func (c *child) read(r *os.File) {
+	defer close(c.done)
 	defer close(c.lines)
+	defer r.Close()
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		c.stderr.WriteString(sc.Text() + "\n")
 		var m map[string]any
 		if json.Unmarshal(sc.Bytes(), &m) == nil {
-			c.lines <- m
+			select {
+			case c.lines <- m:
+			default: // more lines than anyone waits for
+			}
 		}
 	}
+}
+
+// output is everything the child wrote to stderr; it waits for the child
+// to exit.
+func (c *child) output() string {
+	<-c.done
+	return c.stderr.String()
 }
 
 // waitFor returns the first log line with message msg.
@@ -75,7 +95,7 @@ func (c *child) waitFor(t *testing.T, msg string) map[string]any {
 		select {
 		case m, ok := <-c.lines:
 			if !ok {
-				t.Fatalf("server exited before logging %q", msg)
+				t.Fatalf("server exited before logging %q:\n%s", msg, c.output())
 			}
 			if m["msg"] == msg {
 				return m
@@ -133,8 +153,8 @@ func TestServeEndToEnd(t *testing.T) {
 	second := startChild(t, "--data", data, "--http", "127.0.0.1:0", "--nats", "127.0.0.1:0", "--quic", "127.0.0.1:0")
 	err = second.cmd.Wait()
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(second.stderr.String(), "in use by another process") {
-		t.Fatalf("second server on the same data dir: %v\n%s", err, second.stderr.String())
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(second.output(), "in use by another process") {
+		t.Fatalf("second server on the same data dir: %v\n%s", err, second.output())
 	}
 
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
