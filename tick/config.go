@@ -31,6 +31,8 @@ type Config struct {
 	// timer (Context.WakeAt), which is what tests under testing/synctest
 	// want.
 	Clock *Clock
+	// Directory, when set, lists the rooms for /api/rooms and matchmaking.
+	Directory *Directory
 }
 
 func (c Config) withDefaults() (Config, error) {

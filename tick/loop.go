@@ -42,6 +42,7 @@ func (r *Room) tick(c *session.Context, now time.Time) {
 		r.cfg.Observer.TickLateness(late)
 	}
 	if skipped > 0 {
+		r.skipped += skipped
 		r.cfg.Observer.TicksSkipped(skipped)
 	}
 	for range run {
@@ -114,24 +115,27 @@ func (r *Room) expireSlots(c *session.Context, now time.Time) {
 		r.ticking = false
 		c.WakeAt(time.Time{})
 		c.DeleteAlarm("revive")
+		r.report()
 	}
 }
 
 // roomState is what a room saves besides the game.
 type roomState struct {
-	Players []*player `msgpack:"players"`
-	SnapSeq uint32    `msgpack:"snap_seq"`
-	Tick    uint64    `msgpack:"tick"`
+	Players []*player         `msgpack:"players"`
+	SnapSeq uint32            `msgpack:"snap_seq"`
+	Tick    uint64            `msgpack:"tick"`
+	Labels  map[string]string `msgpack:"labels"`
 }
 
 // save stores the game and the slots, and pushes the revive alarm out.
 func (r *Room) save(c *session.Context, now time.Time) {
 	r.lastSave = now
+	r.report()
 	game, err := r.game.Save()
 	if err != nil {
 		return
 	}
-	st := roomState{SnapSeq: r.snapSeq, Tick: r.sched.Next}
+	st := roomState{SnapSeq: r.snapSeq, Tick: r.sched.Next, Labels: r.labels}
 	for _, p := range r.players {
 		st.Players = append(st.Players, p)
 	}
@@ -169,6 +173,7 @@ func (r *Room) restore(c *session.Context) (found bool, err error) {
 		return false, err
 	}
 	r.snapSeq = st.SnapSeq
+	r.labels = st.Labels
 	for _, p := range st.Players {
 		r.players[p.ID] = p
 	}

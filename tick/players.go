@@ -29,6 +29,9 @@ func newResumeToken() string {
 type JoinData struct {
 	Resume   string `msgpack:"resume,omitempty" json:"resume,omitempty"`
 	Spectate bool   `msgpack:"spectate,omitempty" json:"spectate,omitempty"`
+	// Labels name a new room's properties (mode, region, …); a room
+	// keeps the labels of its first join, or those matchmaking reserved.
+	Labels map[string]string `msgpack:"labels,omitempty" json:"labels,omitempty"`
 }
 
 // Joined is a room's answer to a join.

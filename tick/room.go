@@ -38,6 +38,9 @@ type Room struct {
 	byConn  map[session.ConnID]*player
 	pending []Input // inputs since the last tick, in arrival order
 
+	labels  map[string]string
+	skipped uint64
+
 	hist     history
 	snapSeq  uint32
 	lastSave time.Time
@@ -63,6 +66,7 @@ func (r *Room) Load(c *session.Context) error {
 			p.Expires = now.Add(r.cfg.ResumeGrace)
 		}
 		r.startTicking(c, now)
+		r.report()
 	}
 	return nil
 }
@@ -98,6 +102,7 @@ func (r *Room) join(c *session.Context, from session.ConnID, b session.Connected
 	if data.Resume != "" {
 		return r.resume(c, from, data.Resume)
 	}
+	r.adoptLabels(data.Labels)
 	id := info.Player
 	if id == "" {
 		id = fmt.Sprintf("guest-%d", from)
@@ -143,6 +148,7 @@ func (r *Room) attach(c *session.Context, from session.ConnID, p *player, resume
 	r.byConn[from] = p
 	_ = c.SetAttachment(from, []byte(p.ID))
 	r.startTicking(c, time.Now())
+	r.report()
 	return Joined{Player: p.ID, Resume: p.Resume, Resumed: resumed, Spectator: p.Spectator,
 		TickHz: r.cfg.TickHz, SnapshotHz: r.cfg.TickHz / r.cfg.SnapshotEvery}
 }
@@ -165,11 +171,46 @@ func (r *Room) disconnected(c *session.Context, from session.ConnID) {
 	}
 	delete(r.byConn, from)
 	p.Conn = 0
+	defer r.report()
 	if p.Spectator {
 		delete(r.players, p.ID)
 		return
 	}
 	p.Expires = time.Now().Add(r.cfg.ResumeGrace)
+}
+
+// adoptLabels gives a room without labels those of its first join, or
+// those matchmaking reserved for it.
+func (r *Room) adoptLabels(labels map[string]string) {
+	if r.labels != nil {
+		return
+	}
+	if r.cfg.Directory != nil {
+		if reserved := r.cfg.Directory.takeLabels(r.id.Name); reserved != nil {
+			labels = reserved
+		}
+	}
+	r.labels = labels
+	if r.labels == nil {
+		r.labels = map[string]string{}
+	}
+}
+
+// report tells the directory how the room stands.
+func (r *Room) report() {
+	if r.cfg.Directory == nil {
+		return
+	}
+	info := RoomInfo{Labels: r.labels, MaxPlayers: r.cfg.MaxPlayers, TickHz: r.cfg.TickHz, Ticking: r.ticking, Skipped: r.skipped}
+	for _, p := range r.players {
+		switch {
+		case p.Spectator:
+			info.Spectators++
+		default:
+			info.Players++
+		}
+	}
+	r.cfg.Directory.update(r.id.Name, info)
 }
 
 // frame handles an input or event from a client.

@@ -86,11 +86,18 @@ func roomRuntime(t *testing.T, store session.Store, cfg tick.Config) *session.Ru
 
 var room = session.ID{Kind: "room", Name: "r1"}
 
+func joinInfo(t *testing.T, player string, data any) codec.JoinInfo {
+	t.Helper()
+	raw, err := msgpack.Marshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return codec.JoinInfo{Player: player, Role: "player", Data: codec.Payload{Raw: raw, Format: codec.Binary}}
+}
+
 func joinRoom(t *testing.T, rt *session.Runtime, cid session.ConnID, c *conn, player string, data any) (tick.Joined, error) {
 	t.Helper()
-	raw, _ := msgpack.Marshal(data)
-	info := codec.JoinInfo{Player: player, Role: "player", Data: codec.Payload{Raw: raw, Format: codec.Binary}}
-	v, err := rt.Attach(context.Background(), room, cid, c, info)
+	v, err := rt.Attach(context.Background(), room, cid, c, joinInfo(t, player, data))
 	if err != nil {
 		return tick.Joined{}, err
 	}

@@ -12,11 +12,12 @@ import (
 const arenaOrbs = 16
 
 // registerKinds hands the runtime the object kinds hearth hosts: game
-// rooms ("room", running the arena demo game).
-func registerKinds(rt *session.Runtime, obs tick.Observer) error {
+// rooms ("room", running the arena demo game), listed in dir.
+func registerKinds(rt *session.Runtime, obs tick.Observer, dir *tick.Directory) error {
 	room, err := tick.Kind("room", tick.Config{
-		NewGame:  func(name string) tick.Game { return arena.New(arenaOrbs, seed(name)) },
-		Observer: obs,
+		NewGame:   func(name string) tick.Game { return arena.New(arenaOrbs, seed(name)) },
+		Observer:  obs,
+		Directory: dir,
 	})
 	if err != nil {
 		return err

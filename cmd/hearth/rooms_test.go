@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,4 +175,9 @@ func TestBotsPlayOverQUICAndWebSocket(t *testing.T) {
 		t.Fatalf("after resume the bot sees %d players", len(back.players()))
 	}
 	t.Logf("resumed over another transport; first snapshot within %v", time.Since(start))
+
+	_, list := httpGet(t, "http://"+s.httpLn.Addr().String()+"/api/rooms")
+	if !strings.Contains(list, `"room":"room/duel"`) || !strings.Contains(list, `"players":2`) {
+		t.Fatalf("GET /api/rooms: %s", list)
+	}
 }

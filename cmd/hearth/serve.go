@@ -20,6 +20,7 @@ import (
 
 	"github.com/hearth-server/hearth/session"
 	"github.com/hearth-server/hearth/session/store"
+	"github.com/hearth-server/hearth/tick"
 	"github.com/hearth-server/hearth/transport"
 )
 
@@ -67,6 +68,7 @@ type server struct {
 	hub     *transport.Hub
 	quic    *transport.QUIC
 	certs   *transport.Certs
+	rooms   *tick.Directory
 	http    *transport.HTTP
 	httpLn  net.Listener
 	failed  chan error // a part that stopped on its own; capacity 1
@@ -127,7 +129,8 @@ func (s *server) start(cfg *config) (err error) {
 		return err
 	}
 	metrics.SetStats(s.runtime.Stats)
-	if err := registerKinds(s.runtime, metrics); err != nil {
+	s.rooms = tick.NewDirectory("room")
+	if err := registerKinds(s.runtime, metrics, s.rooms); err != nil {
 		return err
 	}
 	auth, err := newAuth(cfg, log)
@@ -146,6 +149,8 @@ func (s *server) start(cfg *config) (err error) {
 	s.http.Handle("GET /ws", http.HandlerFunc(s.hub.ServeWebSocket))
 	s.http.Handle("GET /api/cert-hash", http.HandlerFunc(s.certs.ServeHash))
 	s.http.Handle("POST /api/token", transport.TokenHandler(auth, cfg.AdminSecret))
+	s.http.Handle("GET /api/rooms", s.rooms.ListHandler())
+	s.http.Handle("POST /api/rooms/match", s.rooms.MatchHandler())
 	ln := s.httpLn
 	s.run("http", func() error { return s.http.Serve(ln) })
 	s.http.SetReady(true)
