@@ -102,6 +102,17 @@ func (r *Room) snapshot(c *session.Context) {
 	}
 }
 
+// snapshotTo sends one client a full snapshot at once, so that a joining
+// or resuming player sees the world without waiting for the next tick.
+func (r *Room) snapshotTo(c *session.Context, p *player) {
+	r.snapSeq++
+	r.ents = r.game.Entities(r.ents[:0])
+	cur := makeSnap(r.snapSeq, r.ents)
+	r.hist.add(cur)
+	c.Send(p.Conn, &codec.Out{Kind: codec.KindSnapshot, Object: r.id.String(), Seq: r.snapSeq, Ack: p.LastInput,
+		Body: codec.NewShared(delta(r.sched.Next, cur, snap{}, false))})
+}
+
 // expireSlots frees the slots of players gone longer than the grace
 // period; a room with nobody left stops ticking.
 func (r *Room) expireSlots(c *session.Context, now time.Time) {

@@ -149,6 +149,7 @@ func (r *Room) attach(c *session.Context, from session.ConnID, p *player, resume
 	_ = c.SetAttachment(from, []byte(p.ID))
 	r.startTicking(c, time.Now())
 	r.report()
+	r.snapshotTo(c, p)
 	return Joined{Player: p.ID, Resume: p.Resume, Resumed: resumed, Spectator: p.Spectator,
 		TickHz: r.cfg.TickHz, SnapshotHz: r.cfg.TickHz / r.cfg.SnapshotEvery}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -41,7 +42,7 @@ type child struct {
 	stderr strings.Builder     // read it through output
 }
 
-func startChild(t *testing.T, args ...string) *child {
+func startChild(t testing.TB, args ...string) *child {
 	t.Helper()
 	c := &child{lines: make(chan map[string]any, 1000), done: make(chan struct{})}
 	c.cmd = exec.Command(os.Args[0], append([]string{"serve", "--log-format", "json"}, args...)...)
@@ -88,7 +89,7 @@ func (c *child) output() string {
 }
 
 // waitFor returns the first log line with message msg.
-func (c *child) waitFor(t *testing.T, msg string) map[string]any {
+func (c *child) waitFor(t testing.TB, msg string) map[string]any {
 	t.Helper()
 	timeout := time.After(20 * time.Second)
 	for {
@@ -201,3 +202,9 @@ func checkClients(t *testing.T, wsURL, quicAddr string) {
 		}
 	}
 }
+
+func startChildB(b *testing.B, args ...string) *child { return startChild(b, args...) }
+
+func (c *child) waitForB(b *testing.B, msg string) map[string]any { return c.waitFor(b, msg) }
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
