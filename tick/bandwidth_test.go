@@ -13,8 +13,9 @@ import (
 
 // BenchmarkSnapshotBandwidth measures the snapshot bytes one client
 // receives per second in an arena of 32 players and 256 orbs at 20 Hz,
-// with deltas against the snapshot the client acknowledged (two ticks of
-// round trip) and with full snapshots, while everything moves and while
+// with dead-reckoned deltas against the snapshot the client acknowledged
+// and with full snapshots, while everything moves (players steer a new
+// random direction twice a second, orbs drift and bounce) and while
 // everything is at rest. Reported as kbit/s per client.
 func BenchmarkSnapshotBandwidth(b *testing.B) {
 	for _, moving := range []bool{true, false} {
@@ -45,14 +46,18 @@ func simulateBandwidth(moving, deltas bool, ticks int) float64 {
 		_ = a.Join(fmt.Sprintf("p%02d", p))
 	}
 	r := rand.New(rand.NewPCG(3, 4))
-	enc := tick.NewSnapshotEncoder()
+	enc := tick.NewSnapshotEncoder(20)
 	var total int
 	acked := uint32(0)
+	steer := make([]arena.Move, 32)
 	for n := 1; n <= ticks; n++ {
 		var in []tick.Input
 		if moving {
 			for p := range 32 {
-				in = append(in, tick.Input{Player: fmt.Sprintf("p%02d", p), Data: arena.Move{r.Float64()*2 - 1, r.Float64()*2 - 1}})
+				if (n+p)%10 == 0 {
+					steer[p] = arena.Move{r.Float64()*2 - 1, r.Float64()*2 - 1}
+				}
+				in = append(in, tick.Input{Player: fmt.Sprintf("p%02d", p), Data: steer[p]})
 			}
 		}
 		a.Step(50*time.Millisecond, in)

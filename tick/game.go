@@ -35,8 +35,9 @@ type Input struct {
 
 // Entity is a thing in the world as snapshots carry it.
 type Entity struct {
-	ID    uint32
-	Kind  uint8   // game-defined: player, orb, …
-	X, Y  float64 // world units
-	Angle float64 // radians
+	ID     uint32
+	Kind   uint8   // game-defined: player, orb, …
+	X, Y   float64 // world units
+	VX, VY float64 // world units per second, for clients to extrapolate
+	Angle  float64 // radians
 }

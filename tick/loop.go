@@ -68,25 +68,22 @@ func (r *Room) step(c *session.Context) {
 	}
 }
 
-// snapshot sends every connected client the delta from the snapshot it
-// last acknowledged.
+// snapshot updates the dead-reckoning records and sends every connected
+// client what changed since the snapshot it last acknowledged.
 func (r *Room) snapshot(c *session.Context) {
 	r.snapSeq++
 	r.ents = r.game.Entities(r.ents[:0])
-	cur := makeSnap(r.snapSeq, r.ents)
-	r.hist.add(cur)
+	r.reck.observe(r.snapSeq, r.sched.Next, r.ents)
 	// Clients with the same base get the same body, encoded once.
 	bodies := make(map[uint32]*codec.Shared, 2)
 	for _, p := range r.byConn {
-		base, ok := r.hist.get(p.Acked)
-		key := base.seq
-		if !ok {
+		key := p.Acked
+		if !r.reck.remembers(key) {
 			key = 0
 		}
 		shared, seen := bodies[key]
 		if !seen {
-			body := delta(r.sched.Next, cur, base, ok)
-			if worthSending(body, r.snapSeq) {
+			if body := r.reck.body(r.sched.Next, key); worthSending(body, r.snapSeq) {
 				shared = codec.NewShared(body)
 			}
 			bodies[key] = shared
@@ -107,10 +104,9 @@ func (r *Room) snapshot(c *session.Context) {
 func (r *Room) snapshotTo(c *session.Context, p *player) {
 	r.snapSeq++
 	r.ents = r.game.Entities(r.ents[:0])
-	cur := makeSnap(r.snapSeq, r.ents)
-	r.hist.add(cur)
+	r.reck.observe(r.snapSeq, r.sched.Next, r.ents)
 	c.Send(p.Conn, &codec.Out{Kind: codec.KindSnapshot, Object: r.id.String(), Seq: r.snapSeq, Ack: p.LastInput,
-		Body: codec.NewShared(delta(r.sched.Next, cur, snap{}, false))})
+		Body: codec.NewShared(r.reck.body(r.sched.Next, 0))})
 }
 
 // expireSlots frees the slots of players gone longer than the grace

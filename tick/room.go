@@ -41,7 +41,7 @@ type Room struct {
 	labels  map[string]string
 	skipped uint64
 
-	hist     history
+	reck     *reckoner
 	snapSeq  uint32
 	lastSave time.Time
 	ents     []Entity // scratch
@@ -54,6 +54,7 @@ var _ session.Object = (*Room)(nil)
 // with players resumes ticking.
 func (r *Room) Load(c *session.Context) error {
 	r.game = r.cfg.NewGame(r.id.Name)
+	r.reck = newReckoner(r.cfg.TickHz)
 	r.players = map[string]*player{}
 	r.byConn = map[session.ConnID]*player{}
 	found, err := r.restore(c)

@@ -5,140 +5,213 @@ import (
 	"slices"
 )
 
-// Snapshots are quantized: positions to 1/16 of a world unit, angles to
-// 1/65536 of a turn. A client gets the entities that changed since the
-// snapshot it last acknowledged (its base), or every entity when it has
-// acknowledged none the room still remembers.
+// Snapshots use dead reckoning. The room keeps, per entity, a record:
+// where it was at some tick and how fast it was going, quantized
+// (positions in 1/16 world unit, velocities in 1/16 unit per second,
+// angles in 1/65536 turn). A client extrapolates every entity from its
+// record. The room makes a new record only when the entity strays more
+// than reckonTolerance from where its record says it is (or turns), so an
+// entity moving in a straight line costs nothing until it bounces. A
+// client gets the records made since the snapshot it last acknowledged
+// (its base), and the ids removed since then; or every record when it has
+// acknowledged nothing the room still remembers.
 
-// historyLen is how many snapshots a room remembers as delta bases.
+// historyLen is how many snapshots back a base may be.
 const historyLen = 32
 
-// heartbeatEvery: a client whose view is already current still gets an
-// (empty) snapshot every that many snapshots, so it keeps acknowledging a
-// base the room remembers. Below historyLen.
+// heartbeatEvery: a client whose view is current still gets an (empty)
+// snapshot every that many snapshots, so it keeps acknowledging a base the
+// room remembers. Below historyLen.
 const heartbeatEvery = 16
+
+// reckonTolerance is how far (in 1/16 units) an entity may stray from its
+// extrapolated record before a new record is made; angleTolerance likewise
+// in 1/65536 turn.
+const (
+	reckonTolerance = 4
+	angleTolerance  = 512
+)
+
+// Record field positions in the [8]int32 a snapshot carries per entity.
+const (
+	fID = iota
+	fKind
+	fX
+	fY
+	fAngle
+	fVX
+	fVY
+	fAge // ticks between the record and the snapshot carrying it
+)
+
+// record is an entity's dead-reckoning record: [id, kind, x, y, angle,
+// vx, vy, tick] (the tick is absolute here; snapshots send its age).
+type record [8]int64
+
+// entityRec is a record and the snapshot that made it.
+type entityRec struct {
+	r   record
+	seq uint32
+}
+
+// reckoner decides which entities need new records, and which records and
+// removals a client with a given base must get.
+type reckoner struct {
+	hz   int64
+	recs map[int32]*entityRec
+	gone map[int32]uint32 // id → snapshot seq that removed it
+	seq  uint32           // newest snapshot
+}
+
+func newReckoner(hz int) *reckoner {
+	return &reckoner{hz: int64(hz), recs: map[int32]*entityRec{}, gone: map[int32]uint32{}}
+}
+
+func quantizeRecord(e Entity, tick uint64) record {
+	turn := math.Mod(e.Angle/(2*math.Pi), 1)
+	if turn < 0 {
+		turn++
+	}
+	return record{int64(e.ID), int64(e.Kind), q16(e.X), q16(e.Y), int64(math.Round(turn*65536)) & 0xffff,
+		q16(e.VX), q16(e.VY), int64(tick)}
+}
+
+func q16(v float64) int64 { return int64(math.Round(v * 16)) }
+
+// predict is where record r puts its entity at tick, as a client computes
+// it: integer arithmetic, so both sides agree exactly.
+func (k *reckoner) predict(r record, tick uint64) (x, y int64) {
+	dt := int64(tick) - r[7]
+	return r[fX] + r[fVX]*dt/k.hz, r[fY] + r[fVY]*dt/k.hz
+}
+
+// observe records snapshot seq at tick with the entities' actual states:
+// new, strayed and turned entities get new records; missing ones are
+// removed.
+func (k *reckoner) observe(seq uint32, tick uint64, ents []Entity) {
+	k.seq = seq
+	seen := make(map[int32]bool, len(ents))
+	for _, e := range ents {
+		id := int32(e.ID)
+		seen[id] = true
+		now := quantizeRecord(e, tick)
+		old, ok := k.recs[id]
+		if ok && !k.strayed(old.r, now, tick) {
+			continue
+		}
+		k.recs[id] = &entityRec{r: now, seq: seq}
+		delete(k.gone, id)
+	}
+	for id := range k.recs {
+		if !seen[id] {
+			delete(k.recs, id)
+			k.gone[id] = seq
+		}
+	}
+	for id, s := range k.gone {
+		if seq-s >= historyLen {
+			delete(k.gone, id)
+		}
+	}
+}
+
+func (k *reckoner) strayed(old, now record, tick uint64) bool {
+	px, py := k.predict(old, tick)
+	da := (now[fAngle] - old[fAngle]) & 0xffff
+	if da > 0x8000 {
+		da = 0x10000 - da
+	}
+	return abs(now[fX]-px) > reckonTolerance || abs(now[fY]-py) > reckonTolerance || da > angleTolerance ||
+		now[fKind] != old[fKind]
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// remembers reports whether base is recent enough to send a delta from.
+func (k *reckoner) remembers(base uint32) bool {
+	return base != 0 && base <= k.seq && k.seq-base < historyLen
+}
+
+// SnapshotBody is a snapshot frame's payload.
+type SnapshotBody struct {
+	Tick uint64     `msgpack:"t" json:"t"`
+	Base uint32     `msgpack:"b" json:"b"` // 0: full snapshot
+	Ents [][8]int64 `msgpack:"e" json:"e"` // records made since the base
+	Gone []int32    `msgpack:"r,omitempty" json:"r,omitempty"`
+}
 
 // Empty reports whether the body changes nothing for a client that has
 // its base.
 func (b SnapshotBody) Empty() bool { return b.Base != 0 && len(b.Ents) == 0 && len(b.Gone) == 0 }
 
+// body returns what a client with base needs at tick.
+func (k *reckoner) body(tick uint64, base uint32) SnapshotBody {
+	b := SnapshotBody{Tick: tick}
+	full := !k.remembers(base)
+	if !full {
+		b.Base = base
+	}
+	for _, er := range k.recs {
+		if full || er.seq > base {
+			e := er.r
+			e[fAge] = int64(tick) - er.r[7]
+			b.Ents = append(b.Ents, e)
+		}
+	}
+	slices.SortFunc(b.Ents, func(x, y [8]int64) int { return int(x[0] - y[0]) })
+	if !full {
+		for id, s := range k.gone {
+			if s > base {
+				b.Gone = append(b.Gone, id)
+			}
+		}
+		slices.Sort(b.Gone)
+	}
+	return b
+}
+
 // worthSending reports whether snapshot seq with body should go out: an
 // empty delta is skipped except as a heartbeat.
 func worthSending(b SnapshotBody, seq uint32) bool { return !b.Empty() || seq%heartbeatEvery == 0 }
 
-// qEntity is an entity quantized: [id, kind, x, y, angle].
-type qEntity [5]int32
+// SnapshotEncoder runs the room's snapshot logic outside a room, for
+// tools and benchmarks.
+type SnapshotEncoder struct{ k *reckoner }
 
-func quantize(e Entity) qEntity {
-	turn := math.Mod(e.Angle/(2*math.Pi), 1)
-	if turn < 0 {
-		turn++
-	}
-	return qEntity{int32(e.ID), int32(e.Kind), int32(math.Round(e.X * 16)), int32(math.Round(e.Y * 16)),
-		int32(math.Round(turn*65536)) & 0xffff}
+// NewSnapshotEncoder returns an encoder for a game at hz ticks a second.
+func NewSnapshotEncoder(hz int) *SnapshotEncoder { return &SnapshotEncoder{k: newReckoner(hz)} }
+
+// Next records snapshot seq and returns the body for a client with base,
+// and whether a room would send it.
+func (e *SnapshotEncoder) Next(seq uint32, tick uint64, ents []Entity, base uint32) (SnapshotBody, bool) {
+	e.k.observe(seq, tick, ents)
+	b := e.k.body(tick, base)
+	return b, worthSending(b, seq)
 }
 
-// snap is one remembered snapshot: quantized entities sorted by id.
-type snap struct {
-	seq  uint32
-	ents []qEntity
-}
-
-// history is a ring of the last historyLen snapshots.
-type history struct {
-	ring [historyLen]snap
-}
-
-func (h *history) add(s snap) { h.ring[s.seq%historyLen] = s }
-
-// get returns snapshot seq if still remembered.
-func (h *history) get(seq uint32) (snap, bool) {
-	s := h.ring[seq%historyLen]
-	return s, seq != 0 && s.seq == seq
-}
-
-// SnapshotBody is a snapshot frame's payload.
-type SnapshotBody struct {
-	Tick uint64    `msgpack:"t" json:"t"`
-	Base uint32    `msgpack:"b" json:"b"`                     // 0: full snapshot
-	Ents []qEntity `msgpack:"e" json:"e"`                     // new or changed entities
-	Gone []int32   `msgpack:"r,omitempty" json:"r,omitempty"` // ids removed since the base
-}
-
-// delta returns the body that brings a client from base to cur.
-func delta(tick uint64, cur snap, base snap, haveBase bool) SnapshotBody {
-	if !haveBase {
-		return SnapshotBody{Tick: tick, Ents: cur.ents}
-	}
-	body := SnapshotBody{Tick: tick, Base: base.seq}
-	i, j := 0, 0
-	for i < len(cur.ents) || j < len(base.ents) {
-		switch {
-		case j == len(base.ents) || (i < len(cur.ents) && cur.ents[i][0] < base.ents[j][0]):
-			body.Ents = append(body.Ents, cur.ents[i])
-			i++
-		case i == len(cur.ents) || cur.ents[i][0] > base.ents[j][0]:
-			body.Gone = append(body.Gone, base.ents[j][0])
-			j++
-		default:
-			if cur.ents[i] != base.ents[j] {
-				body.Ents = append(body.Ents, cur.ents[i])
-			}
-			i++
-			j++
-		}
-	}
-	return body
-}
-
-// makeSnap quantizes entities into a snapshot sorted by id.
-func makeSnap(seq uint32, ents []Entity) snap {
-	q := make([]qEntity, len(ents))
-	for i, e := range ents {
-		q[i] = quantize(e)
-	}
-	slices.SortFunc(q, func(a, b qEntity) int { return int(a[0]) - int(b[0]) })
-	return snap{seq: seq, ents: q}
-}
-
-// apply is what a client does with a body: base entities, minus Gone,
-// updated by Ents. Tests use it to check deltas.
-func apply(base []qEntity, b SnapshotBody) []qEntity {
-	m := map[int32]qEntity{}
-	if b.Base != 0 {
-		for _, e := range base {
-			m[e[0]] = e
-		}
+// Reconstruct is what a client does: apply body to its view (by id) and
+// return where every entity is at the body's tick. Tests and the Go
+// bots use it; PROTOCOL.md states the same rule.
+func Reconstruct(view map[int32][8]int64, b SnapshotBody, hz int) map[int32][2]int64 {
+	if b.Base == 0 {
+		clear(view)
 	}
 	for _, id := range b.Gone {
-		delete(m, id)
+		delete(view, id)
 	}
 	for _, e := range b.Ents {
-		m[e[0]] = e
+		e[fAge] = int64(b.Tick) - e[fAge] // store the record's absolute tick
+		view[int32(e[fID])] = e
 	}
-	out := make([]qEntity, 0, len(m))
-	for _, e := range m {
-		out = append(out, e)
+	out := make(map[int32][2]int64, len(view))
+	for id, r := range view {
+		dt := int64(b.Tick) - r[fAge]
+		out[id] = [2]int64{r[fX] + r[fVX]*dt/int64(hz), r[fY] + r[fVY]*dt/int64(hz)}
 	}
-	slices.SortFunc(out, func(a, b qEntity) int { return int(a[0]) - int(b[0]) })
 	return out
-}
-
-// SnapshotEncoder turns a stream of entity lists into snapshot bodies
-// against acknowledged bases, remembering the last historyLen snapshots.
-// Rooms use the same pieces; tools and benchmarks use this.
-type SnapshotEncoder struct{ hist history }
-
-// NewSnapshotEncoder returns an empty encoder.
-func NewSnapshotEncoder() *SnapshotEncoder { return &SnapshotEncoder{} }
-
-// Next records snapshot seq of ents and returns its body as a delta from
-// base (0, or a forgotten base, for a full snapshot), and whether a room
-// would send it.
-func (e *SnapshotEncoder) Next(seq uint32, tickN uint64, ents []Entity, base uint32) (SnapshotBody, bool) {
-	cur := makeSnap(seq, ents)
-	e.hist.add(cur)
-	b, ok := e.hist.get(base)
-	body := delta(tickN, cur, b, ok)
-	return body, worthSending(body, seq)
 }

@@ -1,55 +1,105 @@
 package tick
 
 import (
+	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
-// A client applying the delta to its base reaches the current snapshot,
-// whatever was added, moved or removed in between.
-func TestDeltaReachesCurrent(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	world := map[uint32]Entity{}
-	var prev snap
-	for seq := uint32(1); seq < 300; seq++ {
-		for range 5 {
-			id := uint32(r.IntN(60))
-			if r.IntN(4) == 0 {
-				delete(world, id)
-			} else {
-				world[id] = Entity{ID: id, X: r.Float64() * 100, Y: r.Float64() * 100, Angle: r.Float64() * 7}
+// A client applying each snapshot to its view, and extrapolating, sees
+// every entity within the reckoning tolerance of where it really is —
+// whatever was added, moved, turned or removed — whether it gets deltas
+// against its last acknowledged snapshot or full snapshots.
+func TestDeadReckoningTracksTheWorld(t *testing.T) {
+	const hz = 20
+	for _, ackLag := range []uint32{1, 3, 40} { // 40: beyond the history, so full snapshots
+		r := rand.New(rand.NewPCG(1, 2))
+		world := map[uint32]*Entity{}
+		k := newReckoner(hz)
+		view := map[int32][8]int64{}
+		var received []uint32 // snapshot seqs the client got
+		for seq := uint32(1); seq < 400; seq++ {
+			tick := uint64(seq)
+			step(r, world, hz)
+			var ents []Entity
+			for _, e := range world {
+				ents = append(ents, *e)
+			}
+			k.observe(seq, tick, ents)
+			base := uint32(0)
+			if len(received) >= int(ackLag) {
+				base = received[len(received)-int(ackLag)]
+			}
+			if len(received) > 0 && ackLag > 1 {
+				// a lagging client still has its newest snapshot applied; acks lag behind it
+				base = min(base, received[len(received)-1])
+			}
+			b := k.body(tick, base)
+			if b.Base != 0 && b.Base != lastOf(received) {
+				// The client's view is at its newest snapshot; a delta from an
+				// older base re-sends records it already has, which is harmless.
+				if !k.remembers(b.Base) {
+					t.Fatalf("delta from a forgotten base")
+				}
+			}
+			got := Reconstruct(view, b, hz)
+			received = append(received, seq)
+			if len(got) != len(world) {
+				t.Fatalf("lag %d seq %d: client sees %d entities, world has %d", ackLag, seq, len(got), len(world))
+			}
+			for id, e := range world {
+				p, ok := got[int32(id)]
+				if !ok {
+					t.Fatalf("lag %d seq %d: entity %d missing", ackLag, seq, id)
+				}
+				if dx, dy := p[0]-q16(e.X), p[1]-q16(e.Y); abs(dx) > reckonTolerance+1 || abs(dy) > reckonTolerance+1 {
+					t.Fatalf("lag %d seq %d: entity %d at %v, really at (%d,%d)", ackLag, seq, id, p, q16(e.X), q16(e.Y))
+				}
 			}
 		}
-		var ents []Entity
-		for _, e := range world {
-			ents = append(ents, e)
-		}
-		cur := makeSnap(seq, ents)
-		full := delta(uint64(seq), cur, snap{}, false)
-		if !slices.Equal(apply(nil, full), cur.ents) {
-			t.Fatalf("seq %d: full snapshot does not reproduce the world", seq)
-		}
-		if seq > 1 {
-			d := delta(uint64(seq), cur, prev, true)
-			if got := apply(prev.ents, d); !slices.Equal(got, cur.ents) {
-				t.Fatalf("seq %d: delta from %d gives %v, want %v", seq, prev.seq, got, cur.ents)
-			}
-			if len(d.Ents) > len(cur.ents) {
-				t.Fatalf("delta larger than the world")
-			}
-		}
-		prev = cur
 	}
 }
 
-func TestQuantizeAngles(t *testing.T) {
-	for _, c := range []struct {
-		angle float64
-		want  int32
-	}{{0, 0}, {3.14159265358979, 32768}, {-1.5707963267949, 49152}, {6.28318530717958, 0}} {
-		if got := quantize(Entity{Angle: c.angle})[4]; got != c.want {
-			t.Errorf("angle %v → %d, want %d", c.angle, got, c.want)
+func lastOf(s []uint32) uint32 {
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)-1]
+}
+
+// step moves the test world one tick: straight lines, with now and then a
+// turn, a new entity or a removal.
+func step(r *rand.Rand, world map[uint32]*Entity, hz float64) {
+	for range 2 {
+		id := uint32(r.IntN(40) + 1)
+		switch {
+		case r.IntN(10) == 0:
+			delete(world, id)
+		case world[id] == nil:
+			world[id] = &Entity{ID: id, Kind: 2, X: r.Float64() * 100, Y: r.Float64() * 100, VX: r.Float64()*10 - 5, VY: r.Float64()*10 - 5}
+		default:
+			world[id].VX, world[id].VY = r.Float64()*10-5, r.Float64()*10-5
+		}
+	}
+	for _, e := range world {
+		e.X += e.VX / hz
+		e.Y += e.VY / hz
+		e.Angle = math.Atan2(e.VY, e.VX)
+	}
+}
+
+// Entities moving in straight lines cost nothing after their first record.
+func TestStraightLinesNeedNoUpdates(t *testing.T) {
+	k := newReckoner(20)
+	ents := []Entity{{ID: 1, X: 10, VX: 3}, {ID: 2, Y: 50, VY: -7, Angle: -math.Pi / 2}}
+	for seq := uint32(1); seq <= 100; seq++ {
+		k.observe(seq, uint64(seq), ents)
+		if b := k.body(uint64(seq), seq-1); seq > 1 && !b.Empty() {
+			t.Fatalf("seq %d: %d records for straight-line movers", seq, len(b.Ents))
+		}
+		for i := range ents {
+			ents[i].X += ents[i].VX / 20
+			ents[i].Y += ents[i].VY / 20
 		}
 	}
 }

@@ -34,9 +34,10 @@ func TestRoomSurvivesSIGKILL(t *testing.T) {
 		b.read(t, 50*time.Millisecond)
 	}
 	b.read(t, 2500*time.Millisecond) // the disc coasts to a stop; saves happen every second
-	var me [5]int32
-	for _, e := range b.players() {
-		me = e
+	var meID int32
+	var me [2]int64
+	for id, pos := range b.players() {
+		meID, me = id, pos
 	}
 	if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -56,11 +57,11 @@ func TestRoomSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("after SIGKILL the resume token gave %+v", back.joined)
 	}
 	back.read(t, 300*time.Millisecond)
-	got, ok := back.world[me[0]]
+	got, ok := back.world[meID]
 	if !ok {
-		t.Fatalf("player disc %d missing after restart; world %v", me[0], back.world)
+		t.Fatalf("player disc %d missing after restart; world %v", meID, back.world)
 	}
-	if dx, dy := got[2]-me[2], got[3]-me[3]; dx*dx+dy*dy > 16*16 {
+	if dx, dy := got[0]-me[0], got[1]-me[1]; dx*dx+dy*dy > 16*16 {
 		t.Fatalf("player at %v after restart, was %v before the kill (more than one unit off)", got, me)
 	}
 }

@@ -38,7 +38,9 @@ func startInProcess(t *testing.T, data string) *server {
 type bot struct {
 	c      *client.Client
 	joined tick.Joined
-	world  map[int32][5]int32
+	view   map[int32][8]int64 // dead-reckoning records by entity id
+	world  map[int32][2]int64 // positions at the newest snapshot
+	kinds  map[int32]int64
 	snap   uint32
 	seq    uint32
 }
@@ -51,7 +53,7 @@ func newBot(t *testing.T, c *client.Client, room string, data tick.JoinData) *bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bot{c: c, world: map[int32][5]int32{}}
+	b := &bot{c: c, view: map[int32][8]int64{}, world: map[int32][2]int64{}}
 	if err := f.Payload.Decode(&b.joined); err != nil {
 		t.Fatal(err)
 	}
@@ -82,35 +84,21 @@ func (b *bot) read(t *testing.T, d time.Duration) {
 		if f.Kind != codec.KindSnapshot || f.Seq <= b.snap {
 			continue
 		}
-		var body struct {
-			Base uint32     `msgpack:"b" json:"b"`
-			Ents [][5]int32 `msgpack:"e" json:"e"`
-			Gone []int32    `msgpack:"r" json:"r"`
-		}
+		var body tick.SnapshotBody
 		if err := f.Payload.Decode(&body); err != nil {
 			t.Fatal(err)
 		}
-		if body.Base == 0 {
-			clear(b.world)
-		} else if body.Base != b.snap && b.snap != 0 {
-			continue // a delta against a snapshot this bot never saw: wait for the next
-		}
-		for _, id := range body.Gone {
-			delete(b.world, id)
-		}
-		for _, e := range body.Ents {
-			b.world[e[0]] = e
-		}
+		b.world = tick.Reconstruct(b.view, body, b.joined.TickHz)
 		b.snap = f.Seq
 	}
 }
 
-// players returns the player discs this bot sees.
-func (b *bot) players() map[int32][5]int32 {
-	out := map[int32][5]int32{}
-	for id, e := range b.world {
-		if e[1] == 1 {
-			out[id] = e
+// players returns the positions of the player discs this bot sees.
+func (b *bot) players() map[int32][2]int64 {
+	out := map[int32][2]int64{}
+	for id, r := range b.view {
+		if r[1] == 1 {
+			out[id] = b.world[id]
 		}
 	}
 	return out

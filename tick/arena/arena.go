@@ -185,7 +185,7 @@ func (a *Arena) collide() {
 // Entities appends every disc, angle being its heading.
 func (a *Arena) Entities(buf []tick.Entity) []tick.Entity {
 	for _, d := range a.Discs {
-		buf = append(buf, tick.Entity{ID: d.ID, Kind: d.Kind, X: d.X, Y: d.Y, Angle: math.Atan2(d.VY, d.VX)})
+		buf = append(buf, tick.Entity{ID: d.ID, Kind: d.Kind, X: d.X, Y: d.Y, VX: d.VX, VY: d.VY, Angle: math.Atan2(d.VY, d.VX)})
 	}
 	return buf
 }
