@@ -78,6 +78,11 @@ func checkSize(n, max int) error {
 
 func (o *Out) encodeBinary() ([]byte, error) {
 	var buf bytes.Buffer
+	if sh, ok := o.Body.(*Shared); ok {
+		if raw, err := sh.encoded(Binary); err == nil {
+			buf.Grow(len(raw) + 16 + len(o.Object))
+		}
+	}
 	enc := msgpack.GetEncoder()
 	defer msgpack.PutEncoder(enc)
 	enc.Reset(&buf)

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/json"
 	"sync"
 
@@ -26,8 +27,22 @@ func (s *Shared) encoded(f Format) ([]byte, error) {
 		if f == JSON {
 			s.enc[f], s.err[f] = json.Marshal(s.V)
 		} else {
-			s.enc[f], s.err[f] = msgpack.Marshal(s.V)
+			s.enc[f], s.err[f] = marshalCompact(s.V)
 		}
 	})
 	return s.enc[f], s.err[f]
+}
+
+// marshalCompact encodes v with integers in their smallest msgpack form,
+// as frames are.
+func marshalCompact(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(enc)
+	enc.Reset(&buf)
+	enc.UseCompactInts(true)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
