@@ -41,3 +41,10 @@ type Entity struct {
 	VX, VY float64 // world units per second, for clients to extrapolate
 	Angle  float64 // radians
 }
+
+// Finisher is implemented by games that end. When Finished reports true
+// after a tick, the room archives the final state (storage key
+// "archive"), tells every client, frees the slots and stops ticking.
+type Finisher interface {
+	Finished() bool
+}

@@ -48,6 +48,10 @@ func (r *Room) tick(c *session.Context, now time.Time) {
 	for range run {
 		r.step(c)
 	}
+	if f, ok := r.game.(Finisher); ok && f.Finished() {
+		r.finish(c, now)
+		return
+	}
 	r.expireSlots(c, now)
 	if now.Sub(r.lastSave) >= r.cfg.SaveEvery || !r.ticking {
 		r.save(c, now)
@@ -124,6 +128,23 @@ func (r *Room) expireSlots(c *session.Context, now time.Time) {
 		c.DeleteAlarm("revive")
 		r.report()
 	}
+}
+
+// finish archives a finished game and closes the room.
+func (r *Room) finish(c *session.Context, now time.Time) {
+	if game, err := r.game.Save(); err == nil {
+		_ = c.Storage().Put("archive", game)
+	}
+	for _, p := range r.byConn {
+		c.Send(p.Conn, &codec.Out{Kind: codec.KindLeft, Object: r.id.String(), Body: map[string]string{"reason": "game over"}})
+	}
+	r.byConn = map[session.ConnID]*player{}
+	for id := range r.players {
+		r.game.Leave(id)
+	}
+	r.players = map[string]*player{}
+	r.expireSlots(c, now) // nobody left: stops ticking, drops the revive alarm
+	r.save(c, now)
 }
 
 // roomState is what a room saves besides the game.

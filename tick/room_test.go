@@ -254,3 +254,39 @@ func TestEmptyRoomHibernates(t *testing.T) {
 		}
 	})
 }
+
+// shortGame ends after a few ticks.
+type shortGame struct {
+	*arena.Arena
+	ticks int
+}
+
+func (g *shortGame) Step(dt time.Duration, in []tick.Input) { g.ticks++; g.Arena.Step(dt, in) }
+func (g *shortGame) Finished() bool                         { return g.ticks >= 10 }
+
+// A finished game is archived; its clients are told and the room stops.
+func TestFinishedRoomIsArchived(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := session.NewMemStore()
+		rt := roomRuntime(t, store, tick.Config{NewGame: func(string) tick.Game { return &shortGame{Arena: arena.New(2, 1)} }})
+		defer rt.Shutdown(context.Background())
+		a := &conn{}
+		if _, err := joinRoom(t, rt, 1, a, "ann", nil); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if a.last(codec.KindLeft) == nil {
+			t.Fatal("the client was not told the game ended")
+		}
+		if _, err := store.Get(room, "archive"); err != nil {
+			t.Fatalf("no archive: %v", err)
+		}
+		n := a.count(codec.KindSnapshot)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if a.count(codec.KindSnapshot) != n {
+			t.Fatal("a finished room still ticks")
+		}
+	})
+}
