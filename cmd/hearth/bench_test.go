@@ -22,7 +22,7 @@ import (
 // token; reported is the time from dialing to the first snapshot (target
 // p99 ≤ 20 ms). 200 players in 25 rooms per iteration.
 func BenchmarkResume(b *testing.B) {
-	s := startInProcessB(b)
+	s := startInProcess(b, b.TempDir())
 	ctx := context.Background()
 	var lat []time.Duration
 	for range b.N {
@@ -64,23 +64,6 @@ func BenchmarkResume(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-}
-
-func startInProcessB(b *testing.B) *server {
-	cfg := &config{Data: b.TempDir(), HTTP: "127.0.0.1:0", QUIC: "127.0.0.1:0", NATS: "127.0.0.1:0", Durability: "async"}
-	if err := cfg.withDefaults(); err != nil {
-		b.Fatal(err)
-	}
-	s, err := startServer(cfg, quietLog())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = s.shutdown(ctx)
-	})
-	return s
 }
 
 // BenchmarkRestart1000Rooms: 1,000 rooms with a player each, SIGKILL, and a

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -16,13 +14,13 @@ import (
 
 // startInProcess runs a whole hearth server in the test process on free
 // loopback ports.
-func startInProcess(t *testing.T, data string) *server {
+func startInProcess(t testing.TB, data string) *server {
 	t.Helper()
 	cfg := &config{Data: data, HTTP: "127.0.0.1:0", QUIC: "127.0.0.1:0", NATS: "127.0.0.1:0", Durability: "async"}
 	if err := cfg.withDefaults(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := startServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := startServer(cfg, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
