@@ -162,7 +162,8 @@ func TestRoomInputRules(t *testing.T) {
 		if _, err := joinRoom(t, rt, 2, &conn{}, "bob", nil); !errors.Is(err, tick.ErrRoomFull) {
 			t.Fatalf("second player in a 1-player room: %v", err)
 		}
-		if _, err := joinRoom(t, rt, 3, &conn{}, "eve", tick.JoinData{Spectate: true}); err != nil {
+		eve := &conn{}
+		if _, err := joinRoom(t, rt, 3, eve, "eve", tick.JoinData{Spectate: true}); err != nil {
 			t.Fatalf("a spectator does not take a seat: %v", err)
 		}
 		input(t, rt, 1, 1, 0, arena.Move{math.NaN(), 0})
@@ -173,6 +174,17 @@ func TestRoomInputRules(t *testing.T) {
 		}
 		input(t, rt, 3, 1, 0, arena.Move{1, 0})
 		synctest.Wait()
+		if eve.count(codec.KindError) != 1 {
+			t.Fatal("a spectator's input must be refused")
+		}
+		// Resent and reordered inputs are dropped without an error.
+		input(t, rt, 1, 3, 0, arena.Move{1, 0}, arena.Move{0, 1})
+		input(t, rt, 1, 3, 0, arena.Move{1, 0}, arena.Move{0, 1})
+		input(t, rt, 1, 2, 0, arena.Move{1, 0})
+		synctest.Wait()
+		if n := a.count(codec.KindError); n != 2 {
+			t.Fatalf("duplicates and reordering answered with errors: %d errors", n)
+		}
 		time.Sleep(100 * time.Millisecond)
 	})
 }
