@@ -46,7 +46,7 @@ func simulateBandwidth(moving, deltas bool, ticks int) float64 {
 		_ = a.Join(fmt.Sprintf("p%02d", p))
 	}
 	r := rand.New(rand.NewPCG(3, 4))
-	enc := tick.NewSnapshotEncoder(20)
+	enc := tick.NewSnapshotEncoder(20, arena.Tolerance)
 	var total int
 	acked := uint32(0)
 	steer := make([]arena.Move, 32)

@@ -33,6 +33,9 @@ type Config struct {
 	Clock *Clock
 	// Directory, when set, lists the rooms for /api/rooms and matchmaking.
 	Directory *Directory
+	// Tolerance is how far entities may stray from their dead reckoning
+	// before snapshots carry them again.
+	Tolerance Tolerance
 }
 
 func (c Config) withDefaults() (Config, error) {

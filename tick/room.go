@@ -54,7 +54,7 @@ var _ session.Object = (*Room)(nil)
 // with players resumes ticking.
 func (r *Room) Load(c *session.Context) error {
 	r.game = r.cfg.NewGame(r.id.Name)
-	r.reck = newReckoner(r.cfg.TickHz)
+	r.reck = newReckoner(r.cfg.TickHz, r.cfg.Tolerance)
 	r.players = map[string]*player{}
 	r.byConn = map[session.ConnID]*player{}
 	found, err := r.restore(c)

@@ -24,13 +24,32 @@ const historyLen = 32
 // room remembers. Below historyLen.
 const heartbeatEvery = 16
 
-// reckonTolerance is how far (in 1/16 units) an entity may stray from its
-// extrapolated record before a new record is made; angleTolerance likewise
-// in 1/65536 turn.
-const (
-	reckonTolerance = 4
-	angleTolerance  = 512
-)
+// Tolerance says how far an entity may stray from its dead-reckoning
+// record before the room makes a new one. The zero value takes the
+// defaults.
+type Tolerance struct {
+	// Position in world units. Default 0.25.
+	Position float64
+	// Angle in turns. Default 1/128. Negative: turning alone never makes
+	// a record (games whose angle is the heading of the velocity, which
+	// clients extrapolate anyway).
+	Angle float64
+}
+
+// quanta converts the tolerance to snapshot units.
+func (t Tolerance) quanta() (pos, angle int64) {
+	pos, angle = 4, 512
+	if t.Position > 0 {
+		pos = max(1, q16(t.Position))
+	}
+	switch {
+	case t.Angle < 0:
+		angle = 1 << 16
+	case t.Angle > 0:
+		angle = max(1, int64(t.Angle*65536))
+	}
+	return pos, angle
+}
 
 // Record field positions in the [8]int32 a snapshot carries per entity.
 const (
@@ -58,13 +77,16 @@ type entityRec struct {
 // removals a client with a given base must get.
 type reckoner struct {
 	hz   int64
+	pos  int64 // position tolerance, 1/16 units
+	ang  int64 // angle tolerance, 1/65536 turn
 	recs map[int32]*entityRec
 	gone map[int32]uint32 // id → snapshot seq that removed it
 	seq  uint32           // newest snapshot
 }
 
-func newReckoner(hz int) *reckoner {
-	return &reckoner{hz: int64(hz), recs: map[int32]*entityRec{}, gone: map[int32]uint32{}}
+func newReckoner(hz int, tol Tolerance) *reckoner {
+	pos, ang := tol.quanta()
+	return &reckoner{hz: int64(hz), pos: pos, ang: ang, recs: map[int32]*entityRec{}, gone: map[int32]uint32{}}
 }
 
 func quantizeRecord(e Entity, tick uint64) record {
@@ -121,8 +143,7 @@ func (k *reckoner) strayed(old, now record, tick uint64) bool {
 	if da > 0x8000 {
 		da = 0x10000 - da
 	}
-	return abs(now[fX]-px) > reckonTolerance || abs(now[fY]-py) > reckonTolerance || da > angleTolerance ||
-		now[fKind] != old[fKind]
+	return abs(now[fX]-px) > k.pos || abs(now[fY]-py) > k.pos || da > k.ang || now[fKind] != old[fKind]
 }
 
 func abs(v int64) int64 {
@@ -184,7 +205,9 @@ func worthSending(b SnapshotBody, seq uint32) bool { return !b.Empty() || seq%he
 type SnapshotEncoder struct{ k *reckoner }
 
 // NewSnapshotEncoder returns an encoder for a game at hz ticks a second.
-func NewSnapshotEncoder(hz int) *SnapshotEncoder { return &SnapshotEncoder{k: newReckoner(hz)} }
+func NewSnapshotEncoder(hz int, tol Tolerance) *SnapshotEncoder {
+	return &SnapshotEncoder{k: newReckoner(hz, tol)}
+}
 
 // Next records snapshot seq and returns the body for a client with base,
 // and whether a room would send it.

@@ -15,7 +15,7 @@ func TestDeadReckoningTracksTheWorld(t *testing.T) {
 	for _, ackLag := range []uint32{1, 3, 40} { // 40: beyond the history, so full snapshots
 		r := rand.New(rand.NewPCG(1, 2))
 		world := map[uint32]*Entity{}
-		k := newReckoner(hz)
+		k := newReckoner(hz, Tolerance{})
 		view := map[int32][8]int64{}
 		var received []uint32 // snapshot seqs the client got
 		for seq := uint32(1); seq < 400; seq++ {
@@ -52,7 +52,7 @@ func TestDeadReckoningTracksTheWorld(t *testing.T) {
 				if !ok {
 					t.Fatalf("lag %d seq %d: entity %d missing", ackLag, seq, id)
 				}
-				if dx, dy := p[0]-q16(e.X), p[1]-q16(e.Y); abs(dx) > reckonTolerance+1 || abs(dy) > reckonTolerance+1 {
+				if dx, dy := p[0]-q16(e.X), p[1]-q16(e.Y); abs(dx) > k.pos+1 || abs(dy) > k.pos+1 {
 					t.Fatalf("lag %d seq %d: entity %d at %v, really at (%d,%d)", ackLag, seq, id, p, q16(e.X), q16(e.Y))
 				}
 			}
@@ -90,7 +90,7 @@ func step(r *rand.Rand, world map[uint32]*Entity, hz float64) {
 
 // Entities moving in straight lines cost nothing after their first record.
 func TestStraightLinesNeedNoUpdates(t *testing.T) {
-	k := newReckoner(20)
+	k := newReckoner(20, Tolerance{})
 	ents := []Entity{{ID: 1, X: 10, VX: 3}, {ID: 2, Y: 50, VY: -7, Angle: -math.Pi / 2}}
 	for seq := uint32(1); seq <= 100; seq++ {
 		k.observe(seq, uint64(seq), ents)

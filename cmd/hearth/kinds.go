@@ -18,6 +18,7 @@ func registerKinds(rt *session.Runtime, obs tick.Observer, dir *tick.Directory) 
 		NewGame:   func(name string) tick.Game { return arena.New(arenaOrbs, seed(name)) },
 		Observer:  obs,
 		Directory: dir,
+		Tolerance: arena.Tolerance,
 	})
 	if err != nil {
 		return err

@@ -29,6 +29,11 @@ const (
 	maxInputs = 8 // inputs in one frame (the newest and resends)
 )
 
+// Tolerance is the dead reckoning the arena wants: half a unit of
+// position, and no records for turning alone, since a disc's angle is the
+// heading of its velocity, which clients extrapolate.
+var Tolerance = tick.Tolerance{Position: 0.5, Angle: -1}
+
 // Entity kinds.
 const (
 	KindPlayer uint8 = 1
