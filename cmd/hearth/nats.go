@@ -65,7 +65,7 @@ func startEmbedded(cfg *config, log *slog.Logger) (*natsserver.Server, error) {
 		return nil, fmt.Errorf("nats: %w", err)
 	}
 	nl := newNATSLogger(log.With("component", "nats"))
-	ns.SetLoggerV2(nl, false, false, false)
+	ns.SetLoggerV2(nl, log.Enabled(context.Background(), slog.LevelDebug), false, false)
 	goRecover(log, "nats server start", ns.Start)
 	if err := waitReady(ns, nl); err != nil {
 		ns.Shutdown()

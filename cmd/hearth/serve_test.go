@@ -123,7 +123,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("/healthz = %d", code)
 	}
 	_, metrics := httpGet(t, base+"/metrics")
-	for _, name := range []string{"hearth_storage_commit_seconds", "go_goroutines", "process_resident_memory_bytes"} {
+	for _, name := range []string{"hearth_storage_commit_seconds", "hearth_objects{", "go_goroutines", "process_resident_memory_bytes"} {
 		if !strings.Contains(metrics, name) {
 			t.Errorf("/metrics lacks %s", name)
 		}
