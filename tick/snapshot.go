@@ -69,8 +69,9 @@ type record [8]int64
 
 // entityRec is a record and the snapshot that made it.
 type entityRec struct {
-	r   record
-	seq uint32
+	r    record
+	seq  uint32
+	seen uint32 // the last snapshot that saw the entity
 }
 
 // reckoner decides which entities need new records, and which records and
@@ -112,20 +113,23 @@ func (k *reckoner) predict(r record, tick uint64) (x, y int64) {
 // removed.
 func (k *reckoner) observe(seq uint32, tick uint64, ents []Entity) {
 	k.seq = seq
-	seen := make(map[int32]bool, len(ents))
 	for _, e := range ents {
 		id := int32(e.ID)
-		seen[id] = true
 		now := quantizeRecord(e, tick)
 		old, ok := k.recs[id]
-		if ok && !k.strayed(old.r, now, tick) {
+		if ok {
+			old.seen = seq
+			if !k.strayed(old.r, now, tick) {
+				continue
+			}
+			old.r, old.seq = now, seq
 			continue
 		}
-		k.recs[id] = &entityRec{r: now, seq: seq}
+		k.recs[id] = &entityRec{r: now, seq: seq, seen: seq}
 		delete(k.gone, id)
 	}
-	for id := range k.recs {
-		if !seen[id] {
+	for id, er := range k.recs {
+		if er.seen != seq {
 			delete(k.recs, id)
 			k.gone[id] = seq
 		}
