@@ -64,6 +64,18 @@ func (d *Directory) update(name string, info RoomInfo) {
 	d.rooms[name] = info
 }
 
+// Counts returns how many rooms are listed and the players and spectators
+// in them.
+func (d *Directory) Counts() (rooms, players, spectators int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range d.rooms {
+		players += r.Players
+		spectators += r.Spectators
+	}
+	return len(d.rooms), players, spectators
+}
+
 // takeLabels returns (and forgets) the labels reserved for a new room.
 func (d *Directory) takeLabels(name string) map[string]string {
 	d.mu.Lock()

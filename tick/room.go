@@ -219,6 +219,9 @@ func (r *Room) report() {
 func (r *Room) frame(c *session.Context, from session.ConnID, f codec.Frame) {
 	p, ok := r.byConn[from]
 	if !ok {
+		r.cfg.Observer.InputRejected("not_in_room")
+		c.Send(from, &codec.Out{Kind: codec.KindError, Object: r.id.String(),
+			Body: codec.Error{Code: codec.CodeNotJoined, Message: "not a player in this room"}})
 		return
 	}
 	if f.Ack > p.Acked && f.Ack <= r.snapSeq {

@@ -294,6 +294,11 @@ func TestFinishedRoomIsArchived(t *testing.T) {
 		if _, err := store.Get(room, "archive"); err != nil {
 			t.Fatalf("no archive: %v", err)
 		}
+		input(t, rt, 1, 1, 0, arena.Move{1, 0})
+		synctest.Wait()
+		if a.last(codec.KindError) == nil {
+			t.Fatal("input from a connection no longer in the room must be refused")
+		}
 		n := a.count(codec.KindSnapshot)
 		time.Sleep(time.Second)
 		synctest.Wait()

@@ -23,6 +23,7 @@ type Metrics struct {
 	hubDescs    map[string]*prometheus.Desc
 	hub         func() HubStats
 	rooms       roomMetrics
+	roomCount   func() (rooms, players, spectators int)
 }
 
 var (
@@ -61,6 +62,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"slow":    prometheus.NewDesc("hearth_slow_consumers_total", "Connections closed because the client stopped reading.", nil, nil),
 			"decode":  prometheus.NewDesc("hearth_decode_errors_total", "Frames from clients that could not be decoded.", nil, nil),
 			"rate":    prometheus.NewDesc("hearth_rate_limited_total", "Frames refused over a connection's rate limit.", nil, nil),
+			"rooms":   prometheus.NewDesc("hearth_rooms", "Game rooms with players or ticking.", nil, nil),
+			"players": prometheus.NewDesc("hearth_room_players", "Players in game rooms, by role.", []string{"role"}, nil),
 		},
 	}
 	reg.MustRegister(m.activations, m.hibernation, m.mailboxFull, m.panics, m.commitTime, m.commitSize, m.alarmLate, m)
@@ -74,6 +77,9 @@ func counterVec(name, help string) *prometheus.CounterVec {
 
 // SetHub sets the source of connection counters; call before serving.
 func (m *Metrics) SetHub(stats func() HubStats) { m.hub = stats }
+
+// SetRooms sets the source of game-room counts; call before serving.
+func (m *Metrics) SetRooms(count func() (rooms, players, spectators int)) { m.roomCount = count }
 
 // SetStats sets the source of object counts; call before serving.
 func (m *Metrics) SetStats(stats func() []session.KindStats) { m.stats = stats }
@@ -118,6 +124,12 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.hubDescs["slow"], prometheus.CounterValue, float64(h.SlowClosed))
 		ch <- prometheus.MustNewConstMetric(m.hubDescs["decode"], prometheus.CounterValue, float64(h.DecodeErrors))
 		ch <- prometheus.MustNewConstMetric(m.hubDescs["rate"], prometheus.CounterValue, float64(h.RateLimited))
+	}
+	if m.roomCount != nil {
+		rooms, players, spectators := m.roomCount()
+		ch <- prometheus.MustNewConstMetric(m.hubDescs["rooms"], prometheus.GaugeValue, float64(rooms))
+		ch <- prometheus.MustNewConstMetric(m.hubDescs["players"], prometheus.GaugeValue, float64(players), "player")
+		ch <- prometheus.MustNewConstMetric(m.hubDescs["players"], prometheus.GaugeValue, float64(spectators), "spectator")
 	}
 	if m.stats == nil {
 		return

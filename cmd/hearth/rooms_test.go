@@ -166,4 +166,10 @@ func TestBotsPlayOverQUICAndWebSocket(t *testing.T) {
 	if !strings.Contains(list, `"room":"room/duel"`) || !strings.Contains(list, `"players":2`) {
 		t.Fatalf("GET /api/rooms: %s", list)
 	}
+	_, metrics := httpGet(t, "http://"+s.httpLn.Addr().String()+"/metrics")
+	for _, want := range []string{`hearth_room_players{role="player"} 2`, "hearth_rooms 1", "hearth_tick_lateness_seconds_count", "hearth_resumes_total 1"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 }

@@ -130,6 +130,7 @@ func (s *server) start(cfg *config) (err error) {
 	}
 	metrics.SetStats(s.runtime.Stats)
 	s.rooms = tick.NewDirectory("room")
+	metrics.SetRooms(s.rooms.Counts)
 	if err := registerKinds(s.runtime, metrics, s.rooms); err != nil {
 		return err
 	}
