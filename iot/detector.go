@@ -1,0 +1,155 @@
+package iot
+
+import (
+	"fmt"
+	"math"
+)
+
+// Detector looks at one metric of one device, one reading at a time, in
+// O(1) time and space per reading, and reports readings it finds
+// anomalous. Implementations keep their own state; one detector instance
+// serves one (device, metric).
+type Detector interface {
+	// Name identifies the detector in alerts ("ewma_z", "threshold", …).
+	Name() string
+	// Observe takes a reading at event time t (unix ns) and returns a
+	// finding when the reading is anomalous.
+	Observe(t int64, v float64) (Finding, bool)
+}
+
+// Finding explains an anomalous reading: which detector, the value, the
+// range it expected, and how far out the value is (Score ≥ 1 means
+// outside; 0–1 scaled by the detector's threshold).
+type Finding struct {
+	Detector string  `json:"detector" msgpack:"detector"`
+	Value    float64 `json:"value" msgpack:"value"`
+	Low      float64 `json:"expected_low" msgpack:"expected_low"`
+	High     float64 `json:"expected_high" msgpack:"expected_high"`
+	Score    float64 `json:"score" msgpack:"score"`
+	Reason   string  `json:"reason" msgpack:"reason"`
+}
+
+// Threshold flags values outside static bounds.
+type Threshold struct {
+	Min, Max float64
+}
+
+var _ Detector = (*Threshold)(nil)
+
+// Name implements Detector.
+func (*Threshold) Name() string { return "threshold" }
+
+// Observe implements Detector.
+func (d *Threshold) Observe(_ int64, v float64) (Finding, bool) {
+	if v >= d.Min && v <= d.Max {
+		return Finding{}, false
+	}
+	span := math.Max(d.Max-d.Min, 1e-12)
+	excess := math.Max(d.Min-v, v-d.Max)
+	return Finding{Detector: d.Name(), Value: v, Low: d.Min, High: d.Max, Score: 1 + excess/span,
+		Reason: fmt.Sprintf("%.4g outside [%.4g, %.4g]", v, d.Min, d.Max)}, true
+}
+
+// EWMAZ flags values more than Z standard deviations from an
+// exponentially weighted moving mean, with the deviation itself tracked
+// as an EWMA of squared differences. It learns for Warmup readings before
+// it reports anything.
+type EWMAZ struct {
+	Alpha  float64 // weight of a new reading, e.g. 0.05
+	Z      float64 // threshold in standard deviations, e.g. 4
+	Warmup int
+
+	n        int
+	mean, sq float64
+}
+
+var _ Detector = (*EWMAZ)(nil)
+
+// Name implements Detector.
+func (*EWMAZ) Name() string { return "ewma_z" }
+
+// Observe implements Detector.
+func (d *EWMAZ) Observe(_ int64, v float64) (Finding, bool) {
+	if d.n == 0 {
+		d.mean = v
+	}
+	d.n++
+	diff := v - d.mean
+	sd := math.Sqrt(d.sq)
+	var f Finding
+	flagged := false
+	if d.n > d.Warmup && sd > 0 && math.Abs(diff) > d.Z*sd {
+		f = Finding{Detector: d.Name(), Value: v, Low: d.mean - d.Z*sd, High: d.mean + d.Z*sd,
+			Score: math.Abs(diff) / (d.Z * sd), Reason: fmt.Sprintf("%.1f standard deviations from the moving mean %.4g", math.Abs(diff)/sd, d.mean)}
+		flagged = true
+	}
+	// Anomalies update the baseline slowly, so one spike does not become
+	// the new normal.
+	a := d.Alpha
+	if flagged {
+		a /= 10
+	}
+	d.mean += a * diff
+	d.sq = (1-a)*d.sq + a*diff*diff
+	return f, flagged
+}
+
+// RateOfChange flags jumps faster than MaxPerSecond between consecutive
+// readings.
+type RateOfChange struct {
+	MaxPerSecond float64
+
+	last  float64
+	lastT int64
+	seen  bool
+}
+
+var _ Detector = (*RateOfChange)(nil)
+
+// Name implements Detector.
+func (*RateOfChange) Name() string { return "rate_of_change" }
+
+// Observe implements Detector.
+func (d *RateOfChange) Observe(t int64, v float64) (Finding, bool) {
+	defer func() { d.last, d.lastT, d.seen = v, t, true }()
+	if !d.seen || t <= d.lastT {
+		return Finding{}, false
+	}
+	dt := float64(t-d.lastT) / 1e9
+	rate := (v - d.last) / dt
+	if math.Abs(rate) <= d.MaxPerSecond {
+		return Finding{}, false
+	}
+	allowed := d.MaxPerSecond * dt
+	return Finding{Detector: d.Name(), Value: v, Low: d.last - allowed, High: d.last + allowed,
+		Score: math.Abs(rate) / d.MaxPerSecond, Reason: fmt.Sprintf("changed %.4g/s, limit %.4g/s", rate, d.MaxPerSecond)}, true
+}
+
+// Flatline flags a sensor stuck at one value: Count consecutive readings
+// within Epsilon of each other.
+type Flatline struct {
+	Count   int
+	Epsilon float64
+
+	ref  float64
+	same int
+}
+
+var _ Detector = (*Flatline)(nil)
+
+// Name implements Detector.
+func (*Flatline) Name() string { return "flatline" }
+
+// Observe implements Detector.
+func (d *Flatline) Observe(_ int64, v float64) (Finding, bool) {
+	if d.same > 0 && math.Abs(v-d.ref) <= d.Epsilon {
+		d.same++
+	} else {
+		d.ref, d.same = v, 1
+	}
+	if d.same < d.Count {
+		return Finding{}, false
+	}
+	return Finding{Detector: d.Name(), Value: v, Low: v, High: v, Score: float64(d.same) / float64(d.Count),
+		Reason: fmt.Sprintf("%d readings in a row at %.4g", d.same, d.ref)}, true
+}

@@ -1,0 +1,136 @@
+package iot
+
+import (
+	"math"
+	"time"
+)
+
+// Window aggregates readings over a sliding event-time window. The window
+// is cut into panes; a reading updates one pane in O(1), whatever the
+// window's length, and a query combines the panes in O(panes). The window
+// slides a pane at a time: it covers the panes whose start lies within
+// Len before the query time. Count, sum, mean, min, max and standard
+// deviation are exact over those panes (Welford's method per pane, Chan's
+// merge across panes).
+type Window struct {
+	Len   time.Duration
+	pane  int64 // pane length, ns
+	panes []pane
+	head  int64 // number of the newest pane (event time / pane length)
+	empty bool  // no reading yet
+}
+
+// pane holds the statistics of the readings in one pane.
+type pane struct {
+	n        uint32
+	mean, m2 float64
+	min, max float64
+}
+
+// DefaultPanes is how many panes a window is cut into.
+const DefaultPanes = 12
+
+// NewWindow returns a window of length l cut into panes panes (≤ 0:
+// DefaultPanes).
+func NewWindow(l time.Duration, panes int) *Window {
+	if panes <= 0 {
+		panes = DefaultPanes
+	}
+	return &Window{Len: l, pane: max(int64(l)/int64(panes), 1), panes: make([]pane, panes), empty: true}
+}
+
+// Add records value v at event time t (unix ns). It reports false, and
+// records nothing, for a reading older than the window.
+func (w *Window) Add(t int64, v float64) bool {
+	k := t / w.pane
+	if w.empty {
+		w.head, w.empty = k, false
+	}
+	if k > w.head {
+		w.advance(k)
+	}
+	if k <= w.head-int64(len(w.panes)) {
+		return false
+	}
+	w.panes[mod(k, len(w.panes))].add(v)
+	return true
+}
+
+// advance makes pane k the newest, clearing the panes that slid out.
+// Each pane is cleared once per pass over the ring: O(1) amortized.
+func (w *Window) advance(k int64) {
+	steps := min(k-w.head, int64(len(w.panes)))
+	for i := int64(1); i <= steps; i++ {
+		w.panes[mod(w.head+i, len(w.panes))] = pane{}
+	}
+	w.head = k
+}
+
+func mod(k int64, n int) int {
+	m := k % int64(n)
+	if m < 0 {
+		m += int64(n)
+	}
+	return int(m)
+}
+
+func (p *pane) add(v float64) {
+	if p.n == 0 {
+		p.min, p.max = v, v
+	}
+	p.n++
+	d := v - p.mean
+	p.mean += d / float64(p.n)
+	p.m2 += d * (v - p.mean)
+	p.min = math.Min(p.min, v)
+	p.max = math.Max(p.max, v)
+}
+
+// Stats summarizes a window.
+type Stats struct {
+	Count  int     `json:"count" msgpack:"count"`
+	Sum    float64 `json:"sum" msgpack:"sum"`
+	Mean   float64 `json:"mean" msgpack:"mean"`
+	Min    float64 `json:"min" msgpack:"min"`
+	Max    float64 `json:"max" msgpack:"max"`
+	Stddev float64 `json:"stddev" msgpack:"stddev"` // population standard deviation
+}
+
+// Stats returns the statistics of the panes within Len before now (unix
+// ns).
+func (w *Window) Stats(now int64) Stats {
+	var acc pane
+	if w.empty {
+		return Stats{}
+	}
+	// Panes in the window that still hold data: not after the newest
+	// reading, not before the ring's oldest.
+	nowK := now / w.pane
+	from := max(nowK, w.head) - int64(len(w.panes)) + 1
+	for k := from; k <= min(nowK, w.head); k++ {
+		acc.merge(w.panes[mod(k, len(w.panes))])
+	}
+	if acc.n == 0 {
+		return Stats{}
+	}
+	return Stats{Count: int(acc.n), Sum: acc.mean * float64(acc.n), Mean: acc.mean, Min: acc.min, Max: acc.max,
+		Stddev: math.Sqrt(acc.m2 / float64(acc.n))}
+}
+
+// merge adds another pane's statistics (Chan et al.'s parallel update).
+func (p *pane) merge(o pane) {
+	if o.n == 0 {
+		return
+	}
+	if p.n == 0 {
+		*p = o
+		return
+	}
+	n := float64(p.n) + float64(o.n)
+	d := o.mean - p.mean
+	p.mean += d * float64(o.n) / n
+	p.m2 += o.m2 + d*d*float64(p.n)*float64(o.n)/n
+	p.n += o.n
+	p.min = math.Min(p.min, o.min)
+	p.max = math.Max(p.max, o.max)
+}
