@@ -1,0 +1,108 @@
+package iot
+
+import "time"
+
+// Options configure a device group's processing. The zero value takes the
+// defaults named in the comments.
+type Options struct {
+	// Windows are the window lengths kept per (device, metric) and per
+	// (group, metric). Default 10 s, 1 min, 5 min, 1 h.
+	Windows []time.Duration
+	// AllowedLateness is how far behind a device's newest event time a
+	// reading may arrive and still count. Default 5 s.
+	AllowedLateness time.Duration
+	// MaxFuture is how far ahead of the server's clock a timestamp may
+	// be; later ones are clamped to now and counted. Default 1 min.
+	MaxFuture time.Duration
+	// Detectors builds the detectors for one (device, metric). Default:
+	// DefaultDetectors.
+	Detectors func(metric string) []Detector
+}
+
+func (o Options) withDefaults() Options {
+	if len(o.Windows) == 0 {
+		o.Windows = []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute, time.Hour}
+	}
+	if o.AllowedLateness <= 0 {
+		o.AllowedLateness = 5 * time.Second
+	}
+	if o.MaxFuture <= 0 {
+		o.MaxFuture = time.Minute
+	}
+	if o.Detectors == nil {
+		o.Detectors = DefaultDetectors
+	}
+	return o
+}
+
+// DefaultDetectors is the combination that works without tuning: an EWMA
+// z-score for spikes and level shifts, and a flatline check for stuck
+// sensors.
+func DefaultDetectors(string) []Detector {
+	return []Detector{
+		&EWMAZ{Alpha: 0.02, Z: 6, Warmup: 60},
+		&Flatline{Count: 120, Epsilon: 0},
+	}
+}
+
+// device is one sensor's state: its event-time watermark and, per metric,
+// windows and detectors.
+type device struct {
+	newest  int64 // newest event time seen, unix ns
+	metrics map[string]*metricState
+}
+
+type metricState struct {
+	windows   []*Window
+	detectors []Detector
+}
+
+// Outcome is what observing one reading did.
+type Outcome struct {
+	Late     bool      // older than the watermark: not counted, to be published
+	Clamped  bool      // timestamp was in the future and set to now
+	Findings []Finding // anomalies, with the metric in Finding.Reason's context
+	Metrics  []string  // the metrics the findings belong to, index for index
+}
+
+// observe applies one reading to the device at server time now (unix ns).
+func (d *device) observe(r Reading, now int64, o *Options) Outcome {
+	var out Outcome
+	if r.Time > now+int64(o.MaxFuture) {
+		r.Time, out.Clamped = now, true
+	}
+	if d.metrics != nil && r.Time < d.newest-int64(o.AllowedLateness) {
+		out.Late = true
+		return out
+	}
+	if d.metrics == nil {
+		d.metrics = make(map[string]*metricState, len(r.Metrics))
+	}
+	d.newest = max(d.newest, r.Time)
+	for _, m := range r.Metrics {
+		ms := d.metric(m.Name, o)
+		for _, w := range ms.windows {
+			w.Add(r.Time, m.Value)
+		}
+		for _, det := range ms.detectors {
+			if f, ok := det.Observe(r.Time, m.Value); ok {
+				out.Findings = append(out.Findings, f)
+				out.Metrics = append(out.Metrics, m.Name)
+			}
+		}
+	}
+	return out
+}
+
+// metric returns the state of metric name, creating it.
+func (d *device) metric(name string, o *Options) *metricState {
+	if ms, ok := d.metrics[name]; ok {
+		return ms
+	}
+	ms := &metricState{detectors: o.Detectors(name)}
+	for _, l := range o.Windows {
+		ms.windows = append(ms.windows, NewWindow(l, 0))
+	}
+	d.metrics[name] = ms
+	return ms
+}
