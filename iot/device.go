@@ -35,12 +35,14 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// DefaultDetectors is the combination that works without tuning: an EWMA
-// z-score for spikes and level shifts, and a flatline check for stuck
-// sensors.
+// DefaultDetectors is the combination that works without tuning: a slow
+// EWMA z-score (it learns a sensor's normal over its first 300 readings
+// and then flags departures of 3 standard deviations, spikes and level
+// shifts alike) and a flatline check for stuck sensors. On SKAB it scores
+// F1 0.65 with alerts cleared after 120 quiet readings (TestSKABScores).
 func DefaultDetectors(string) []Detector {
 	return []Detector{
-		&EWMAZ{Alpha: 0.02, Z: 6, Warmup: 60},
+		&EWMAZ{Alpha: 0.002, Z: 3, Warmup: 300},
 		&Flatline{Count: 120, Epsilon: 0},
 	}
 }

@@ -42,9 +42,9 @@ func TestDeviceFindsAnomalies(t *testing.T) {
 	var d device
 	start := time.Unix(1_700_000_000, 0)
 	var found []Finding
-	for i := range 300 {
+	for i := range 600 {
 		v := 20 + float64(i%5)*0.1
-		if i == 250 {
+		if i == 450 {
 			v = 40
 		}
 		out := d.observe(reading(start.Add(time.Duration(i)*time.Second), v), start.Add(time.Hour).UnixNano(), &o)
