@@ -1,0 +1,268 @@
+package iot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/hearth-server/hearth/codec"
+	"github.com/hearth-server/hearth/session"
+)
+
+// Config configures the device-group kind. Zero fields take defaults.
+type Config struct {
+	Options
+	// AggEvery is how often a group publishes its aggregates while
+	// readings arrive. Default 1 s.
+	AggEvery time.Duration
+	// QuietFor clears an alert after that long without findings.
+	// Default 2 min.
+	QuietFor time.Duration
+	// Publisher receives aggregates, alerts, late and rejected readings.
+	Publisher Publisher
+}
+
+func (c Config) withDefaults() Config {
+	c.Options = c.Options.withDefaults()
+	if c.AggEvery <= 0 {
+		c.AggEvery = time.Second
+	}
+	if c.QuietFor <= 0 {
+		c.QuietFor = 2 * time.Minute
+	}
+	if c.Publisher == nil {
+		c.Publisher = discard{}
+	}
+	return c
+}
+
+type discard struct{}
+
+func (discard) Publish(string, []byte) error { return nil }
+
+// Kind returns the session kind for device groups.
+func Kind(name string, cfg Config) session.Kind {
+	cfg = cfg.withDefaults()
+	return session.Kind{Name: name, New: func(id session.ID) session.Object {
+		return &Group{id: id, cfg: cfg}
+	}}
+}
+
+// Group is a device group: its devices' state, the group's own windows per
+// metric, counters and alerts.
+type Group struct {
+	id      session.ID
+	cfg     Config
+	devices map[string]*device
+	windows map[string][]*Window // per metric, all devices together
+	alerts  map[string]*Alert    // open and acknowledged, by key
+	nextID  int
+	counts  Counters
+	active  bool // readings since the last publication
+}
+
+// Counters are what a group has seen.
+type Counters struct {
+	Readings int64            `json:"readings"`
+	Late     int64            `json:"late"`
+	Clamped  int64            `json:"clamped"`
+	Rejected map[string]int64 `json:"rejected"`
+}
+
+var _ session.Object = (*Group)(nil)
+
+// Load restores the group's alerts.
+func (g *Group) Load(c *session.Context) error {
+	g.devices = map[string]*device{}
+	g.windows = map[string][]*Window{}
+	g.alerts = map[string]*Alert{}
+	g.counts.Rejected = map[string]int64{}
+	return c.Storage().List("alert/", func(_ string, v []byte) bool {
+		var a Alert
+		if msgpack.Unmarshal(v, &a) == nil && a.State != AlertCleared {
+			a.groupKey = alertKey(a.Device, a.Metric, a.Finding.Detector)
+			g.alerts[a.groupKey] = &a
+			if n, err := strconv.Atoi(a.ID); err == nil && n >= g.nextID {
+				g.nextID = n + 1
+			}
+		}
+		return true
+	})
+}
+
+// Messages a group answers besides ingest.
+type (
+	// AckAlert acknowledges an open alert.
+	AckAlert struct{ ID, By string }
+	// Query asks for the group's aggregates, counters and alerts.
+	Query struct{}
+)
+
+// View is a group's answer to Query.
+type View struct {
+	Group   string                      `json:"group"`
+	Devices int                         `json:"devices"`
+	Metrics map[string]map[string]Stats `json:"metrics"` // metric → window → stats
+	Counts  Counters                    `json:"counts"`
+	Alerts  []*Alert                    `json:"alerts"`
+}
+
+// Receive handles readings, the publication tick, acks and queries.
+func (g *Group) Receive(c *session.Context, m session.Message) (any, error) {
+	switch b := m.Body.(type) {
+	case codec.Ingest:
+		g.ingest(c, b)
+	case session.Wake:
+		g.publish(c, b.Now)
+	case AckAlert:
+		return nil, g.ack(c, b)
+	case Query:
+		return g.view(time.Now()), nil
+	}
+	return nil, nil
+}
+
+func (g *Group) ingest(c *session.Context, in codec.Ingest) {
+	now := time.Unix(0, in.Received)
+	r, err := DecodeReading(in.Payload, now)
+	if err != nil {
+		g.reject(in.Device, err)
+		return
+	}
+	d, ok := g.devices[in.Device]
+	if !ok {
+		d = &device{}
+		g.devices[in.Device] = d
+	}
+	out := d.observe(r, now.UnixNano(), &g.cfg.Options)
+	if out.Clamped {
+		g.counts.Clamped++
+	}
+	if out.Late {
+		g.counts.Late++
+		g.emit(SubjectLate+g.id.Name, map[string]any{"device": in.Device, "ts": r.Time / 1e6, "watermark": (d.newest - int64(g.cfg.AllowedLateness)) / 1e6})
+		return
+	}
+	g.counts.Readings++
+	for _, m := range r.Metrics {
+		for _, w := range g.groupWindows(m.Name) {
+			w.Add(r.Time, m.Value)
+		}
+	}
+	for i, f := range out.Findings {
+		g.alert(c, in.Device, out.Metrics[i], f, now)
+	}
+	if !g.active {
+		g.active = true
+		c.WakeAt(now.Add(g.cfg.AggEvery))
+	}
+}
+
+func (g *Group) groupWindows(metric string) []*Window {
+	ws, ok := g.windows[metric]
+	if !ok {
+		for _, l := range g.cfg.Windows {
+			ws = append(ws, NewWindow(l, 0))
+		}
+		g.windows[metric] = ws
+	}
+	return ws
+}
+
+// reject counts a refused reading by reason and publishes it.
+func (g *Group) reject(dev string, err error) {
+	reason := "malformed"
+	for _, e := range []error{ErrNoValue, ErrNotANumber, ErrTooLarge, ErrBadTime, ErrBadMetric, ErrTooManyMets} {
+		if errors.Is(err, e) {
+			reason = e.Error()[len("iot: "):]
+		}
+	}
+	g.counts.Rejected[reason]++
+	g.emit(SubjectRejected, map[string]any{"group": g.id.Name, "device": dev, "reason": reason, "error": err.Error()})
+}
+
+// alert opens an alert or refreshes the open one for the same device,
+// metric and detector.
+func (g *Group) alert(c *session.Context, dev, metric string, f Finding, now time.Time) {
+	key := alertKey(dev, metric, f.Detector)
+	a, ok := g.alerts[key]
+	if ok {
+		a.Count++
+		a.Last = now
+		a.Worst = max(a.Worst, f.Score)
+		return
+	}
+	a = &Alert{ID: strconv.Itoa(g.nextID), Device: dev, Metric: metric, State: AlertOpen, Opened: now, Last: now,
+		Count: 1, Finding: f, Worst: f.Score, groupKey: key}
+	g.nextID++
+	g.alerts[key] = a
+	g.store(c, a)
+}
+
+// store saves an alert and publishes its new state.
+func (g *Group) store(c *session.Context, a *Alert) {
+	if b, err := msgpack.Marshal(a); err == nil {
+		_ = c.Storage().Put("alert/"+a.ID, b)
+	}
+	g.emit(SubjectAlerts+g.id.Name, a)
+}
+
+func (g *Group) ack(c *session.Context, b AckAlert) error {
+	for _, a := range g.alerts {
+		if a.ID == b.ID {
+			a.State, a.AckedBy = AlertAcked, b.By
+			g.store(c, a)
+			return nil
+		}
+	}
+	return fmt.Errorf("iot: no open alert %q in group %s", b.ID, g.id.Name)
+}
+
+// publish sends the aggregates, clears quiet alerts, and keeps the
+// publication tick going while there is activity.
+func (g *Group) publish(c *session.Context, now time.Time) {
+	if g.active {
+		g.emit(SubjectAgg+g.id.Name, g.view(now))
+	}
+	for key, a := range g.alerts {
+		if now.Sub(a.Last) >= g.cfg.QuietFor {
+			a.State, a.Cleared = AlertCleared, now
+			g.store(c, a)
+			delete(g.alerts, key)
+		}
+	}
+	wasActive := g.active
+	g.active = false
+	if wasActive || len(g.alerts) > 0 {
+		c.WakeAt(now.Add(g.cfg.AggEvery))
+	}
+}
+
+func (g *Group) view(now time.Time) View {
+	v := View{Group: g.id.Name, Devices: len(g.devices), Metrics: map[string]map[string]Stats{}, Counts: g.counts}
+	v.Counts.Rejected = maps.Clone(g.counts.Rejected) // the view leaves the group's goroutine
+	for name, ws := range g.windows {
+		per := map[string]Stats{}
+		for _, w := range ws {
+			per[w.Len.String()] = w.Stats(now.UnixNano())
+		}
+		v.Metrics[name] = per
+	}
+	for _, a := range g.alerts {
+		copied := *a
+		v.Alerts = append(v.Alerts, &copied)
+	}
+	return v
+}
+
+// emit publishes v as JSON.
+func (g *Group) emit(subject string, v any) {
+	if b, err := json.Marshal(v); err == nil {
+		_ = g.cfg.Publisher.Publish(subject, b)
+	}
+}

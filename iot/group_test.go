@@ -1,0 +1,110 @@
+package iot_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/hearth-server/hearth/codec"
+	"github.com/hearth-server/hearth/iot"
+	"github.com/hearth-server/hearth/session"
+)
+
+// recorder is a Publisher that keeps what it was given.
+type recorder struct {
+	mu   sync.Mutex
+	msgs map[string][]string
+}
+
+func (r *recorder) Publish(subject string, data []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.msgs == nil {
+		r.msgs = map[string][]string{}
+	}
+	r.msgs[subject] = append(r.msgs[subject], string(data))
+	return nil
+}
+
+func (r *recorder) on(subject string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.msgs[subject]...)
+}
+
+func TestGroupAggregatesAlertsLateAndRejected(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pub := &recorder{}
+		rt, err := session.New(session.Config{Store: session.NewMemStore(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rt.Shutdown(context.Background())
+		cfg := iot.Config{QuietFor: 10 * time.Second, Publisher: pub}
+		cfg.Detectors = func(string) []iot.Detector { return []iot.Detector{&iot.Threshold{Min: 0, Max: 100}} }
+		if err := rt.Register(iot.Kind("group", cfg)); err != nil {
+			t.Fatal(err)
+		}
+		id := session.ID{Kind: "group", Name: "pumps"}
+		send := func(dev, payload string) {
+			t.Helper()
+			if err := rt.Send(id, codec.Ingest{Device: dev, Payload: []byte(payload), Received: time.Now().UnixNano()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ms := time.Now().UnixMilli()
+		for i := range 10 {
+			send("p1", `{"ts": `+itoa(ms+int64(i)*100)+`, "metrics": {"temp": 20, "rpm": 50}}`)
+			send("p2", `{"ts": `+itoa(ms+int64(i)*100)+`, "value": 30}`)
+		}
+		send("p1", `{"ts": `+itoa(ms+1000)+`, "metrics": {"temp": 150}}`)  // anomaly
+		send("p1", `{"ts": `+itoa(ms-10_000)+`, "metrics": {"temp": 20}}`) // 10 s late
+		send("p2", `{"value": "NaN"}`)
+		send("p2", `not json at all`)
+		time.Sleep(1500 * time.Millisecond)
+		synctest.Wait()
+
+		aggs := pub.on("hearth.agg.pumps")
+		if len(aggs) == 0 {
+			t.Fatal("no aggregates published")
+		}
+		var view iot.View
+		if err := json.Unmarshal([]byte(aggs[len(aggs)-1]), &view); err != nil {
+			t.Fatal(err)
+		}
+		temp := view.Metrics["temp"]["10s"]
+		if view.Devices != 2 || temp.Count != 11 || temp.Max != 150 || view.Counts.Late != 1 || view.Counts.Rejected["value is not a finite number"] != 1 {
+			t.Fatalf("view %+v", view)
+		}
+		if got := pub.on("hearth.late.pumps"); len(got) != 1 {
+			t.Fatalf("late published: %v", got)
+		}
+		if got := pub.on("hearth.rejected"); len(got) != 2 || !strings.Contains(got[0], "pumps") {
+			t.Fatalf("rejected published: %v", got)
+		}
+		alerts := pub.on("hearth.alerts.pumps")
+		if len(alerts) != 1 || !strings.Contains(alerts[0], `"state":"open"`) || !strings.Contains(alerts[0], `"detector":"threshold"`) {
+			t.Fatalf("alerts: %v", alerts)
+		}
+		if _, err := rt.Call(context.Background(), id, iot.AckAlert{ID: "0", By: "ops"}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(15 * time.Second) // quiet: the alert clears
+		synctest.Wait()
+		alerts = pub.on("hearth.alerts.pumps")
+		if len(alerts) != 3 || !strings.Contains(alerts[1], `"acknowledged"`) || !strings.Contains(alerts[2], `"cleared"`) {
+			t.Fatalf("alert lifecycle: %v", alerts)
+		}
+	})
+}
+
+func itoa(v int64) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
