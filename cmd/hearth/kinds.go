@@ -3,6 +3,7 @@ package main
 import (
 	"hash/fnv"
 
+	"github.com/hearth-server/hearth/iot"
 	"github.com/hearth-server/hearth/session"
 	"github.com/hearth-server/hearth/tick"
 	"github.com/hearth-server/hearth/tick/arena"
@@ -12,8 +13,9 @@ import (
 const arenaOrbs = 16
 
 // registerKinds hands the runtime the object kinds hearth hosts: game
-// rooms ("room", running the arena demo game), listed in dir.
-func registerKinds(rt *session.Runtime, obs tick.Observer, dir *tick.Directory) error {
+// rooms ("room", running the arena demo game, listed in dir) and device
+// groups ("group", publishing through pub).
+func registerKinds(rt *session.Runtime, obs tick.Observer, dir *tick.Directory, pub iot.Publisher) error {
 	room, err := tick.Kind("room", tick.Config{
 		NewGame:   func(name string) tick.Game { return arena.New(arenaOrbs, seed(name)) },
 		Observer:  obs,
@@ -23,7 +25,10 @@ func registerKinds(rt *session.Runtime, obs tick.Observer, dir *tick.Directory) 
 	if err != nil {
 		return err
 	}
-	return rt.Register(room)
+	if err := rt.Register(room); err != nil {
+		return err
+	}
+	return rt.Register(iot.Kind("group", iot.Config{Publisher: pub}))
 }
 
 // seed derives a room's arena layout from its name.

@@ -69,6 +69,7 @@ type server struct {
 	quic    *transport.QUIC
 	certs   *transport.Certs
 	rooms   *tick.Directory
+	ingest  *transport.Ingest
 	http    *transport.HTTP
 	httpLn  net.Listener
 	failed  chan error // a part that stopped on its own; capacity 1
@@ -131,7 +132,10 @@ func (s *server) start(cfg *config) (err error) {
 	metrics.SetStats(s.runtime.Stats)
 	s.rooms = tick.NewDirectory("room")
 	metrics.SetRooms(s.rooms.Counts)
-	if err := registerKinds(s.runtime, metrics, s.rooms); err != nil {
+	if err := registerKinds(s.runtime, metrics, s.rooms, s.msg.conn); err != nil {
+		return err
+	}
+	if s.ingest, err = transport.StartIngest(s.msg.conn, s.runtime, "group", "iot"); err != nil {
 		return err
 	}
 	auth, err := newAuth(cfg, log)
@@ -223,6 +227,9 @@ func (s *server) shutdown(ctx context.Context) error {
 	}
 	if s.quic != nil {
 		errs = append(errs, s.quic.Close())
+	}
+	if s.ingest != nil {
+		errs = append(errs, s.ingest.Stop())
 	}
 	if s.runtime != nil {
 		errs = append(errs, s.runtime.Shutdown(ctx))

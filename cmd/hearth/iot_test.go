@@ -1,0 +1,70 @@
+package main
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Sensors publishing to the embedded NATS server reach their device group:
+// aggregates come back on hearth.agg.<group>, a reading past the allowed
+// lateness on hearth.late.<group>, garbage and bad subjects on
+// hearth.rejected.
+func TestSensorsOverNATS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	s := startInProcess(t, t.TempDir())
+	nc, err := nats.Connect(s.msg.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	agg, _ := nc.SubscribeSync("hearth.agg.pumps")
+	late, _ := nc.SubscribeSync("hearth.late.pumps")
+	rejected, _ := nc.SubscribeSync("hearth.rejected")
+	_ = nc.Flush()
+
+	ms := time.Now().UnixMilli()
+	for i := range 20 {
+		payload := `{"ts": ` + strconv.FormatInt(ms-2000+int64(i)*100, 10) + `, "metrics": {"temp": ` + strconv.Itoa(20+i%3) + `}}`
+		if err := nc.Publish("iot.pumps.p"+strconv.Itoa(i%2), []byte(payload)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = nc.Publish("iot.pumps.p0", []byte(`{"ts": `+strconv.FormatInt(ms-60_000, 10)+`, "value": 1}`))
+	_ = nc.Publish("iot.pumps.p0", []byte(`{"value": "NaN"}`))
+	_ = nc.Publish("iot.toofew", []byte(`{"value": 1}`))
+	_ = nc.Flush()
+
+	m, err := agg.NextMsg(5 * time.Second)
+	if err != nil {
+		t.Fatalf("no aggregates: %v", err)
+	}
+	var view struct {
+		Devices int
+		Metrics map[string]map[string]struct{ Count int }
+	}
+	if err := json.Unmarshal(m.Data, &view); err != nil || view.Devices != 2 || view.Metrics["temp"]["1m0s"].Count != 20 {
+		t.Fatalf("aggregates %s (%v)", m.Data, err)
+	}
+	if _, err := late.NextMsg(5 * time.Second); err != nil {
+		t.Fatalf("late reading not published: %v", err)
+	}
+	var reasons []string
+	for range 2 {
+		m, err := rejected.NextMsg(5 * time.Second)
+		if err != nil {
+			t.Fatalf("rejections published: %v (%v)", reasons, err)
+		}
+		reasons = append(reasons, string(m.Data))
+	}
+	all := strings.Join(reasons, " ")
+	if !strings.Contains(all, "not a finite number") || !strings.Contains(all, `"reason":"subject"`) {
+		t.Fatalf("rejections: %v", reasons)
+	}
+}
