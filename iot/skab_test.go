@@ -1,13 +1,14 @@
 package iot
 
 import (
-	"bufio"
+	"bytes"
+	"encoding/csv"
+	"io"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // skabDir is where the shared SKAB dataset sits next to the repository.
@@ -47,43 +48,28 @@ func TestSKABScores(t *testing.T) {
 	}
 }
 
-// scoreSKAB returns true/false positives/negatives for one file.
+// scoreSKAB replays one file and compares its alert column with the
+// anomaly labels.
 func scoreSKAB(t *testing.T, path string) (tp, fp, fn, tn int) {
 	fh, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	sc := bufio.NewScanner(fh)
-	sc.Scan()
-	header := strings.Split(sc.Text(), ";")
-	o := Options{}.withDefaults()
-	var d device
-	quiet := quietRows
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), ";")
-		if len(cols) != len(header) {
-			continue
-		}
-		ts, err := time.Parse("2006-01-02 15:04:05", cols[0])
-		if err != nil {
-			continue
-		}
-		r := Reading{Time: ts.UnixNano()}
-		for i := 1; i < len(header)-2; i++ {
-			v, err := strconv.ParseFloat(cols[i], 64)
-			if err == nil {
-				r.Metrics = append(r.Metrics, Metric{Name: header[i], Value: v})
-			}
-		}
-		out := d.observe(r, ts.UnixNano(), &o)
-		if len(out.Findings) > 0 {
-			quiet = 0
-		} else {
-			quiet++
-		}
-		flagged := quiet < quietRows
-		anomalous := cols[len(cols)-2] == "1" || cols[len(cols)-2] == "1.0"
+	var out bytes.Buffer
+	if _, err := Replay(fh, &out, ReplayOptions{QuietRows: quietRows}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csvRows(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := rows[0]
+	labelCol := slices.Index(header, "anomaly")
+	alertCol := len(header) - 1
+	for _, row := range rows[1:] {
+		flagged := row[alertCol] == "1"
+		anomalous := strings.HasPrefix(row[labelCol], "1")
 		switch {
 		case flagged && anomalous:
 			tp++
@@ -96,4 +82,22 @@ func scoreSKAB(t *testing.T, path string) (tp, fp, fn, tn int) {
 		}
 	}
 	return tp, fp, fn, tn
+}
+
+func csvRows(r io.Reader) ([][]string, error) {
+	cr := csv.NewReader(r)
+	cr.Comma = ';'
+	return cr.ReadAll()
+}
+
+func FuzzReplay(f *testing.F) {
+	f.Add("datetime;temp;anomaly\n2020-03-09 10:14:33;21.5;0\n2020-03-09 10:14:34;80;1\n")
+	f.Add("ts,value\n1700000000000,1\n1700000001000,NaN\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		var out bytes.Buffer
+		st, err := Replay(strings.NewReader(in), &out, ReplayOptions{})
+		if err == nil && st.Flagged > st.Rows {
+			t.Fatalf("flagged %d of %d rows", st.Flagged, st.Rows)
+		}
+	})
 }
