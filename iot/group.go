@@ -101,7 +101,21 @@ type (
 	AckAlert struct{ ID, By string }
 	// Query asks for the group's aggregates, counters and alerts.
 	Query struct{}
+	// DeviceQuery asks for one device's windows.
+	DeviceQuery struct{ Device string }
 )
+
+// DeviceView is a group's answer to DeviceQuery.
+type DeviceView struct {
+	Device  string                      `json:"device"`
+	Newest  time.Time                   `json:"newest_reading"`
+	Metrics map[string]map[string]Stats `json:"metrics"`
+}
+
+var errNoAlert = errors.New("iot: no open alert")
+
+// ErrNoDevice answers a DeviceQuery for a device the group has not seen.
+var ErrNoDevice = errors.New("iot: no such device")
 
 // View is a group's answer to Query.
 type View struct {
@@ -123,6 +137,8 @@ func (g *Group) Receive(c *session.Context, m session.Message) (any, error) {
 		return nil, g.ack(c, b)
 	case Query:
 		return g.view(time.Now()), nil
+	case DeviceQuery:
+		return g.deviceView(b.Device, time.Now())
 	}
 	return nil, nil
 }
@@ -220,7 +236,7 @@ func (g *Group) ack(c *session.Context, b AckAlert) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("iot: no open alert %q in group %s", b.ID, g.id.Name)
+	return fmt.Errorf("%w: %q in group %s", errNoAlert, b.ID, g.id.Name)
 }
 
 // publish sends the aggregates, clears quiet alerts, and keeps the
@@ -265,4 +281,20 @@ func (g *Group) emit(subject string, v any) {
 	if b, err := json.Marshal(v); err == nil {
 		_ = g.cfg.Publisher.Publish(subject, b)
 	}
+}
+
+func (g *Group) deviceView(name string, now time.Time) (DeviceView, error) {
+	d, ok := g.devices[name]
+	if !ok {
+		return DeviceView{}, fmt.Errorf("%w: %q in group %s", ErrNoDevice, name, g.id.Name)
+	}
+	v := DeviceView{Device: name, Newest: time.Unix(0, d.newest).UTC(), Metrics: map[string]map[string]Stats{}}
+	for metric, ms := range d.metrics {
+		per := map[string]Stats{}
+		for _, w := range ms.windows {
+			per[w.Len.String()] = w.Stats(now.UnixNano())
+		}
+		v.Metrics[metric] = per
+	}
+	return v, nil
 }

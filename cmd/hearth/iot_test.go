@@ -67,4 +67,21 @@ func TestSensorsOverNATS(t *testing.T) {
 	if !strings.Contains(all, "not a finite number") || !strings.Contains(all, `"reason":"subject"`) {
 		t.Fatalf("rejections: %v", reasons)
 	}
+
+	base := "http://" + s.httpLn.Addr().String() + "/api/iot/groups"
+	for url, want := range map[string]string{
+		base:                       `"pumps"`,
+		base + "/pumps":            `"devices":2`,
+		base + "/pumps/devices/p1": `"device":"p1"`,
+		base + "/pumps/alerts":     `"alerts":[]`,
+	} {
+		if code, body := httpGet(t, url); code != 200 || !strings.Contains(body, want) {
+			t.Errorf("GET %s: %d %s", url, code, body)
+		}
+	}
+	for _, url := range []string{base + "/nosuch", base + "/pumps/devices/nosuch"} {
+		if code, _ := httpGet(t, url); code != 404 {
+			t.Errorf("GET %s: %d, want 404", url, code)
+		}
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/hearth-server/hearth/iot"
 	"github.com/hearth-server/hearth/session"
 	"github.com/hearth-server/hearth/session/store"
 	"github.com/hearth-server/hearth/tick"
@@ -156,6 +157,7 @@ func (s *server) start(cfg *config) (err error) {
 	s.http.Handle("POST /api/token", transport.TokenHandler(auth, cfg.AdminSecret))
 	s.http.Handle("GET /api/rooms", s.rooms.ListHandler())
 	s.http.Handle("POST /api/rooms/match", s.rooms.MatchHandler())
+	s.http.Handle("/api/iot/", iot.API(s.runtime, "group"))
 	ln := s.httpLn
 	s.run("http", func() error { return s.http.Serve(ln) })
 	s.http.SetReady(true)
