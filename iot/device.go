@@ -50,8 +50,9 @@ func DefaultDetectors(string) []Detector {
 // device is one sensor's state: its event-time watermark and, per metric,
 // windows and detectors.
 type device struct {
-	newest  int64 // newest event time seen, unix ns
-	metrics map[string]*metricState
+	newest   int64 // newest event time seen, unix ns
+	lastSeen int64 // server time of the newest message, unix ns
+	metrics  map[string]*metricState
 }
 
 type metricState struct {

@@ -23,6 +23,9 @@ type Config struct {
 	// QuietFor clears an alert after that long without findings.
 	// Default 2 min.
 	QuietFor time.Duration
+	// OfflineAfter opens an "offline" alert for a device silent that long
+	// (server time). Default 1 min.
+	OfflineAfter time.Duration
 	// Publisher receives aggregates, alerts, late and rejected readings.
 	Publisher Publisher
 }
@@ -34,6 +37,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QuietFor <= 0 {
 		c.QuietFor = 2 * time.Minute
+	}
+	if c.OfflineAfter <= 0 {
+		c.OfflineAfter = time.Minute
 	}
 	if c.Publisher == nil {
 		c.Publisher = discard{}
@@ -64,6 +70,7 @@ type Group struct {
 	nextID  int
 	counts  Counters
 	active  bool // readings since the last publication
+	watch   bool // the offline alarm is set
 }
 
 // Counters are what a group has seen.
@@ -133,6 +140,10 @@ func (g *Group) Receive(c *session.Context, m session.Message) (any, error) {
 		g.ingest(c, b)
 	case session.Wake:
 		g.publish(c, b.Now)
+	case session.AlarmFired:
+		if b.Name == offlineAlarm {
+			g.checkOffline(c, time.Now())
+		}
 	case AckAlert:
 		return nil, g.ack(c, b)
 	case Query:
@@ -155,6 +166,7 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 		d = &device{}
 		g.devices[in.Device] = d
 	}
+	g.seen(c, in.Device, d, now)
 	out := d.observe(r, now.UnixNano(), &g.cfg.Options)
 	if out.Clamped {
 		g.counts.Clamped++
@@ -246,7 +258,7 @@ func (g *Group) publish(c *session.Context, now time.Time) {
 		g.emit(SubjectAgg+g.id.Name, g.view(now))
 	}
 	for key, a := range g.alerts {
-		if now.Sub(a.Last) >= g.cfg.QuietFor {
+		if a.Finding.Detector != offlineDetector && now.Sub(a.Last) >= g.cfg.QuietFor {
 			a.State, a.Cleared = AlertCleared, now
 			g.store(c, a)
 			delete(g.alerts, key)
@@ -297,4 +309,50 @@ func (g *Group) deviceView(name string, now time.Time) (DeviceView, error) {
 		v.Metrics[metric] = per
 	}
 	return v, nil
+}
+
+// offlineAlarm is the group's alarm for checking silent devices.
+const offlineAlarm = "offline"
+
+// offlineDetector names offline alerts.
+const offlineDetector = "offline"
+
+// seen notes that a device reported at now: it clears the device's
+// offline alert, and arms the offline check.
+func (g *Group) seen(c *session.Context, name string, d *device, now time.Time) {
+	d.lastSeen = now.UnixNano()
+	key := alertKey(name, "", offlineDetector)
+	if a, ok := g.alerts[key]; ok {
+		a.State, a.Cleared = AlertCleared, now
+		g.store(c, a)
+		delete(g.alerts, key)
+	}
+	if !g.watch {
+		g.watch = true
+		_ = c.SetAlarm(offlineAlarm, now.Add(g.cfg.OfflineAfter/2))
+	}
+}
+
+// checkOffline opens an alert for every device silent longer than
+// OfflineAfter, and re-arms itself while there are devices.
+func (g *Group) checkOffline(c *session.Context, now time.Time) {
+	for name, d := range g.devices {
+		silent := now.Sub(time.Unix(0, d.lastSeen))
+		key := alertKey(name, "", offlineDetector)
+		if _, open := g.alerts[key]; open || silent < g.cfg.OfflineAfter {
+			continue
+		}
+		f := Finding{Detector: offlineDetector, Value: silent.Seconds(), Low: 0, High: g.cfg.OfflineAfter.Seconds(),
+			Score:  silent.Seconds() / g.cfg.OfflineAfter.Seconds(),
+			Reason: fmt.Sprintf("no reading for %s (limit %s)", silent.Round(time.Second), g.cfg.OfflineAfter)}
+		a := &Alert{ID: strconv.Itoa(g.nextID), Device: name, State: AlertOpen, Opened: now, Last: now, Count: 1,
+			Finding: f, Worst: f.Score, groupKey: key}
+		g.nextID++
+		g.alerts[key] = a
+		g.store(c, a)
+	}
+	g.watch = len(g.devices) > 0
+	if g.watch {
+		_ = c.SetAlarm(offlineAlarm, now.Add(g.cfg.OfflineAfter/2))
+	}
 }

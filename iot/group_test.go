@@ -108,3 +108,33 @@ func itoa(v int64) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// A device that goes silent gets an offline alert (from the group's
+// alarm); it clears when the device reports again.
+func TestOfflineDevice(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pub := &recorder{}
+		rt, _ := session.New(session.Config{Store: session.NewMemStore(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		defer rt.Shutdown(context.Background())
+		_ = rt.Register(iot.Kind("group", iot.Config{OfflineAfter: time.Minute, Publisher: pub}))
+		id := session.ID{Kind: "group", Name: "g"}
+		send := func(dev string) {
+			_ = rt.Send(id, codec.Ingest{Device: dev, Payload: []byte(`{"value": 1}`), Received: time.Now().UnixNano()})
+		}
+		send("p2") // p2 says one thing; p1 keeps talking
+		for range 100 {
+			send("p1")
+			time.Sleep(2 * time.Second)
+		}
+		synctest.Wait()
+		alerts := pub.on("hearth.alerts.g")
+		if len(alerts) != 1 || !strings.Contains(alerts[0], `"device":"p2"`) || !strings.Contains(alerts[0], `"detector":"offline"`) {
+			t.Fatalf("alerts %v, want p2 offline", alerts)
+		}
+		send("p2")
+		synctest.Wait()
+		if alerts = pub.on("hearth.alerts.g"); len(alerts) != 2 || !strings.Contains(alerts[1], `"cleared"`) {
+			t.Fatalf("after p2 reports: %v", alerts)
+		}
+	})
+}
