@@ -54,7 +54,10 @@ func (discard) Publish(string, []byte) error { return nil }
 // Kind returns the session kind for device groups.
 func Kind(name string, cfg Config) session.Kind {
 	cfg = cfg.withDefaults()
-	return session.Kind{Name: name, New: func(id session.ID) session.Object {
+	// Readings arrive in bursts from NATS, which has no back-pressure: a
+	// deep mailbox absorbs them; past it, readings are refused and
+	// published to hearth.rejected, never dropped silently.
+	return session.Kind{Name: name, MailboxSize: 1 << 16, New: func(id session.ID) session.Object {
 		return &Group{id: id, cfg: cfg}
 	}}
 }
@@ -110,6 +113,8 @@ type (
 	Query struct{}
 	// DeviceQuery asks for one device's windows.
 	DeviceQuery struct{ Device string }
+	// CountsQuery asks for the group's counters only.
+	CountsQuery struct{}
 )
 
 // DeviceView is a group's answer to DeviceQuery.
@@ -150,6 +155,10 @@ func (g *Group) Receive(c *session.Context, m session.Message) (any, error) {
 		return g.view(time.Now()), nil
 	case DeviceQuery:
 		return g.deviceView(b.Device, time.Now())
+	case CountsQuery:
+		c := g.counts
+		c.Rejected = maps.Clone(g.counts.Rejected)
+		return c, nil
 	}
 	return nil, nil
 }

@@ -35,6 +35,9 @@ func BenchmarkIngest(b *testing.B) {
 		publish(b, nc, subjects, payloads, n)
 		waitProcessed(b, s.runtime, groups, int64(n))
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "readings/s")
+		if st := s.ingest.Stats(); st.Overloaded > 0 || s.ingest.Dropped() > 0 {
+			b.Fatalf("readings refused: %+v, dropped by NATS: %d", st, s.ingest.Dropped())
+		}
 	})
 	b.Run("bare-subscriber", func(b *testing.B) {
 		s := startInProcess(b, b.TempDir())
@@ -95,16 +98,16 @@ func waitProcessed(b *testing.B, rt *session.Runtime, groups int, n int64) {
 	for time.Now().Before(deadline) {
 		var total int64
 		for g := range groups {
-			v, err := rt.Call(context.Background(), session.ID{Kind: "group", Name: fmt.Sprintf("g%03d", g)}, iot.Query{})
+			v, err := rt.Call(context.Background(), session.ID{Kind: "group", Name: fmt.Sprintf("g%03d", g)}, iot.CountsQuery{})
 			if err == nil {
-				c := v.(iot.View).Counts
+				c := v.(iot.Counters)
 				total += c.Readings + c.Late
 			}
 		}
 		if total >= n {
 			return
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	b.Fatalf("groups did not process %d readings in time", n)
 }
