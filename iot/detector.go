@@ -8,7 +8,9 @@ import (
 // Detector looks at one metric of one device, one reading at a time, in
 // O(1) time and space per reading, and reports readings it finds
 // anomalous. Implementations keep their own state; one detector instance
-// serves one (device, metric).
+// serves one (device, metric). Checkpoints encode a detector with msgpack:
+// state fields are exported and tagged, configuration fields are tagged
+// "-" (they come from the configuration on restore).
 type Detector interface {
 	// Name identifies the detector in alerts ("ewma_z", "threshold", …).
 	Name() string
@@ -31,7 +33,8 @@ type Finding struct {
 
 // Threshold flags values outside static bounds.
 type Threshold struct {
-	Min, Max float64
+	Min float64 `msgpack:"-"`
+	Max float64 `msgpack:"-"`
 }
 
 var _ Detector = (*Threshold)(nil)
@@ -55,12 +58,14 @@ func (d *Threshold) Observe(_ int64, v float64) (Finding, bool) {
 // as an EWMA of squared differences. It learns for Warmup readings before
 // it reports anything.
 type EWMAZ struct {
-	Alpha  float64 // weight of a new reading, e.g. 0.05
-	Z      float64 // threshold in standard deviations, e.g. 4
-	Warmup int
+	Alpha  float64 `msgpack:"-"` // weight of a new reading, e.g. 0.05
+	Z      float64 `msgpack:"-"` // threshold in standard deviations, e.g. 4
+	Warmup int     `msgpack:"-"`
 
-	n        int
-	mean, sq float64
+	// State, checkpointed with the device.
+	N    int     `msgpack:"n"`
+	Mean float64 `msgpack:"mean"`
+	Sq   float64 `msgpack:"sq"`
 }
 
 var _ Detector = (*EWMAZ)(nil)
@@ -70,17 +75,17 @@ func (*EWMAZ) Name() string { return "ewma_z" }
 
 // Observe implements Detector.
 func (d *EWMAZ) Observe(_ int64, v float64) (Finding, bool) {
-	if d.n == 0 {
-		d.mean = v
+	if d.N == 0 {
+		d.Mean = v
 	}
-	d.n++
-	diff := v - d.mean
-	sd := math.Sqrt(d.sq)
+	d.N++
+	diff := v - d.Mean
+	sd := math.Sqrt(d.Sq)
 	var f Finding
 	flagged := false
-	if d.n > d.Warmup && sd > 0 && math.Abs(diff) > d.Z*sd {
-		f = Finding{Detector: d.Name(), Value: v, Low: d.mean - d.Z*sd, High: d.mean + d.Z*sd,
-			Score: math.Abs(diff) / (d.Z * sd), Reason: fmt.Sprintf("%.1f standard deviations from the moving mean %.4g", math.Abs(diff)/sd, d.mean)}
+	if d.N > d.Warmup && sd > 0 && math.Abs(diff) > d.Z*sd {
+		f = Finding{Detector: d.Name(), Value: v, Low: d.Mean - d.Z*sd, High: d.Mean + d.Z*sd,
+			Score: math.Abs(diff) / (d.Z * sd), Reason: fmt.Sprintf("%.1f standard deviations from the moving mean %.4g", math.Abs(diff)/sd, d.Mean)}
 		flagged = true
 	}
 	// Anomalies update the baseline slowly, so one spike does not become
@@ -89,19 +94,19 @@ func (d *EWMAZ) Observe(_ int64, v float64) (Finding, bool) {
 	if flagged {
 		a /= 10
 	}
-	d.mean += a * diff
-	d.sq = (1-a)*d.sq + a*diff*diff
+	d.Mean += a * diff
+	d.Sq = (1-a)*d.Sq + a*diff*diff
 	return f, flagged
 }
 
 // RateOfChange flags jumps faster than MaxPerSecond between consecutive
 // readings.
 type RateOfChange struct {
-	MaxPerSecond float64
+	MaxPerSecond float64 `msgpack:"-"`
 
-	last  float64
-	lastT int64
-	seen  bool
+	Last  float64 `msgpack:"last"`
+	LastT int64   `msgpack:"last_t"`
+	Seen  bool    `msgpack:"seen"`
 }
 
 var _ Detector = (*RateOfChange)(nil)
@@ -111,28 +116,28 @@ func (*RateOfChange) Name() string { return "rate_of_change" }
 
 // Observe implements Detector.
 func (d *RateOfChange) Observe(t int64, v float64) (Finding, bool) {
-	defer func() { d.last, d.lastT, d.seen = v, t, true }()
-	if !d.seen || t <= d.lastT {
+	defer func() { d.Last, d.LastT, d.Seen = v, t, true }()
+	if !d.Seen || t <= d.LastT {
 		return Finding{}, false
 	}
-	dt := float64(t-d.lastT) / 1e9
-	rate := (v - d.last) / dt
+	dt := float64(t-d.LastT) / 1e9
+	rate := (v - d.Last) / dt
 	if math.Abs(rate) <= d.MaxPerSecond {
 		return Finding{}, false
 	}
 	allowed := d.MaxPerSecond * dt
-	return Finding{Detector: d.Name(), Value: v, Low: d.last - allowed, High: d.last + allowed,
+	return Finding{Detector: d.Name(), Value: v, Low: d.Last - allowed, High: d.Last + allowed,
 		Score: math.Abs(rate) / d.MaxPerSecond, Reason: fmt.Sprintf("changed %.4g/s, limit %.4g/s", rate, d.MaxPerSecond)}, true
 }
 
 // Flatline flags a sensor stuck at one value: Count consecutive readings
 // within Epsilon of each other.
 type Flatline struct {
-	Count   int
-	Epsilon float64
+	Count   int     `msgpack:"-"`
+	Epsilon float64 `msgpack:"-"`
 
-	ref  float64
-	same int
+	Ref  float64 `msgpack:"ref"`
+	Same int     `msgpack:"same"`
 }
 
 var _ Detector = (*Flatline)(nil)
@@ -142,14 +147,14 @@ func (*Flatline) Name() string { return "flatline" }
 
 // Observe implements Detector.
 func (d *Flatline) Observe(_ int64, v float64) (Finding, bool) {
-	if d.same > 0 && math.Abs(v-d.ref) <= d.Epsilon {
-		d.same++
+	if d.Same > 0 && math.Abs(v-d.Ref) <= d.Epsilon {
+		d.Same++
 	} else {
-		d.ref, d.same = v, 1
+		d.Ref, d.Same = v, 1
 	}
-	if d.same < d.Count {
+	if d.Same < d.Count {
 		return Finding{}, false
 	}
-	return Finding{Detector: d.Name(), Value: v, Low: v, High: v, Score: float64(d.same) / float64(d.Count),
-		Reason: fmt.Sprintf("%d readings in a row at %.4g", d.same, d.ref)}, true
+	return Finding{Detector: d.Name(), Value: v, Low: v, High: v, Score: float64(d.Same) / float64(d.Count),
+		Reason: fmt.Sprintf("%d readings in a row at %.4g", d.Same, d.Ref)}, true
 }

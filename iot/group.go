@@ -72,8 +72,9 @@ type Group struct {
 	alerts  map[string]*Alert    // open and acknowledged, by key
 	nextID  int
 	counts  Counters
-	active  bool // readings since the last publication
-	watch   bool // the offline alarm is set
+	active  bool            // readings since the last publication
+	watch   bool            // the offline alarm is set
+	dirty   map[string]bool // devices changed since the last checkpoint
 }
 
 // Counters are what a group has seen.
@@ -91,7 +92,15 @@ func (g *Group) Load(c *session.Context) error {
 	g.devices = map[string]*device{}
 	g.windows = map[string][]*Window{}
 	g.alerts = map[string]*Alert{}
+	g.dirty = map[string]bool{}
 	g.counts.Rejected = map[string]int64{}
+	if err := g.restoreDevices(c); err != nil {
+		return err
+	}
+	if len(g.devices) > 0 {
+		g.watch = true
+		_ = c.SetAlarm(offlineAlarm, time.Now().Add(g.cfg.OfflineAfter/2))
+	}
 	return c.Storage().List("alert/", func(_ string, v []byte) bool {
 		var a Alert
 		if msgpack.Unmarshal(v, &a) == nil && a.State != AlertCleared {
@@ -186,6 +195,7 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 		return
 	}
 	g.counts.Readings++
+	g.dirty[in.Device] = true
 	for _, m := range r.Metrics {
 		for _, w := range g.groupWindows(m.Name) {
 			w.Add(r.Time, m.Value)
@@ -266,6 +276,7 @@ func (g *Group) publish(c *session.Context, now time.Time) {
 	if g.active {
 		g.emit(SubjectAgg+g.id.Name, g.view(now))
 	}
+	g.checkpoint(c)
 	for key, a := range g.alerts {
 		if a.Finding.Detector != offlineDetector && now.Sub(a.Last) >= g.cfg.QuietFor {
 			a.State, a.Cleared = AlertCleared, now
