@@ -20,6 +20,7 @@ const apiTimeout = 5 * time.Second
 //	GET  /api/iot/groups/{g}/devices/{d}           one device's windows
 //	GET  /api/iot/groups/{g}/alerts                open and acknowledged alerts
 //	POST /api/iot/groups/{g}/alerts/{id}/ack       acknowledge an alert
+//	GET|PUT /api/iot/groups/{g}/config             detectors and lateness (PUT validates, stores, applies; creates the group)
 func API(rt *session.Runtime, kind string) http.Handler {
 	a := api{rt: rt, kind: kind}
 	mux := http.NewServeMux()
@@ -28,6 +29,8 @@ func API(rt *session.Runtime, kind string) http.Handler {
 	mux.HandleFunc("GET /api/iot/groups/{g}/devices/{d}", a.device)
 	mux.HandleFunc("GET /api/iot/groups/{g}/alerts", a.alerts)
 	mux.HandleFunc("POST /api/iot/groups/{g}/alerts/{id}/ack", a.ack)
+	mux.HandleFunc("GET /api/iot/groups/{g}/config", a.getConfig)
+	mux.HandleFunc("PUT /api/iot/groups/{g}/config", a.putConfig)
 	return mux
 }
 
@@ -111,11 +114,43 @@ func (a api) ack(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"acknowledged": r.PathValue("id")})
 }
 
+func (a api) getConfig(w http.ResponseWriter, r *http.Request) {
+	v, err := a.call(r, r.PathValue("g"), GetConfig{})
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (a api) putConfig(w http.ResponseWriter, r *http.Request) {
+	var conf GroupConfig
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&conf); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "config: " + err.Error()})
+		return
+	}
+	if err := conf.Validate(); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), apiTimeout)
+	defer cancel()
+	if _, err := a.rt.Call(ctx, session.ID{Kind: a.kind, Name: r.PathValue("g")}, SetConfig{Config: conf}); err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, conf)
+}
+
 func writeErr(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
 	switch {
 	case errors.Is(err, errNoGroup), errors.Is(err, ErrNoDevice), errors.Is(err, errNoAlert):
 		code = http.StatusNotFound
+	case errors.Is(err, ErrBadConfig), errors.Is(err, session.ErrInvalidID):
+		code = http.StatusBadRequest
 	case errors.Is(err, session.ErrMailboxFull), errors.Is(err, context.DeadlineExceeded):
 		code = http.StatusServiceUnavailable
 	}

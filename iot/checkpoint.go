@@ -108,7 +108,7 @@ func (g *Group) restoreDevices(c *session.Context) error {
 	return c.Storage().List("dev/", func(key string, v []byte) bool {
 		var s deviceState
 		if msgpack.Unmarshal(v, &s) == nil {
-			g.devices[key[len("dev/"):]] = restoreDevice(s, &g.cfg.Options)
+			g.devices[key[len("dev/"):]] = restoreDevice(s, &g.opts)
 		}
 		return true
 	})

@@ -158,3 +158,41 @@ func (d *Flatline) Observe(_ int64, v float64) (Finding, bool) {
 	return Finding{Detector: d.Name(), Value: v, Low: v, High: v, Score: float64(d.Same) / float64(d.Count),
 		Reason: fmt.Sprintf("%d readings in a row at %.4g", d.Same, d.Ref)}, true
 }
+
+// RelDeviation flags values further than MaxFraction from an
+// exponentially weighted moving mean (e.g. 0.3: more than 30 % off).
+type RelDeviation struct {
+	Alpha       float64 `msgpack:"-"`
+	MaxFraction float64 `msgpack:"-"`
+	Warmup      int     `msgpack:"-"`
+
+	N    int     `msgpack:"n"`
+	Mean float64 `msgpack:"mean"`
+}
+
+var _ Detector = (*RelDeviation)(nil)
+
+// Name implements Detector.
+func (*RelDeviation) Name() string { return "relative_deviation" }
+
+// Observe implements Detector.
+func (d *RelDeviation) Observe(_ int64, v float64) (Finding, bool) {
+	if d.N == 0 {
+		d.Mean = v
+	}
+	d.N++
+	ref := math.Abs(d.Mean)
+	dev := math.Abs(v - d.Mean)
+	flagged := d.N > d.Warmup && ref > 1e-12 && dev > d.MaxFraction*ref
+	var f Finding
+	if flagged {
+		f = Finding{Detector: d.Name(), Value: v, Low: d.Mean - d.MaxFraction*ref, High: d.Mean + d.MaxFraction*ref,
+			Score: dev / (d.MaxFraction * ref), Reason: fmt.Sprintf("%.0f%% from the moving mean %.4g", 100*dev/ref, d.Mean)}
+	}
+	a := d.Alpha
+	if flagged {
+		a /= 10
+	}
+	d.Mean += a * (v - d.Mean)
+	return f, flagged
+}

@@ -75,6 +75,8 @@ type Group struct {
 	active  bool            // readings since the last publication
 	watch   bool            // the offline alarm is set
 	dirty   map[string]bool // devices changed since the last checkpoint
+	conf    GroupConfig     // stored configuration
+	opts    Options         // cfg.Options with conf applied
 }
 
 // Counters are what a group has seen.
@@ -94,6 +96,9 @@ func (g *Group) Load(c *session.Context) error {
 	g.alerts = map[string]*Alert{}
 	g.dirty = map[string]bool{}
 	g.counts.Rejected = map[string]int64{}
+	if err := g.loadConfig(c); err != nil {
+		return err
+	}
 	if err := g.restoreDevices(c); err != nil {
 		return err
 	}
@@ -124,6 +129,10 @@ type (
 	DeviceQuery struct{ Device string }
 	// CountsQuery asks for the group's counters only.
 	CountsQuery struct{}
+	// GetConfig asks for the group's configuration.
+	GetConfig struct{}
+	// SetConfig replaces it (validated, stored durably).
+	SetConfig struct{ Config GroupConfig }
 )
 
 // DeviceView is a group's answer to DeviceQuery.
@@ -164,6 +173,10 @@ func (g *Group) Receive(c *session.Context, m session.Message) (any, error) {
 		return g.view(time.Now()), nil
 	case DeviceQuery:
 		return g.deviceView(b.Device, time.Now())
+	case GetConfig:
+		return g.conf, nil
+	case SetConfig:
+		return nil, g.setConfig(c, b.Config)
 	case CountsQuery:
 		c := g.counts
 		c.Rejected = maps.Clone(g.counts.Rejected)
@@ -185,13 +198,13 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 		g.devices[in.Device] = d
 	}
 	g.seen(c, in.Device, d, now)
-	out := d.observe(r, now.UnixNano(), &g.cfg.Options)
+	out := d.observe(r, now.UnixNano(), &g.opts)
 	if out.Clamped {
 		g.counts.Clamped++
 	}
 	if out.Late {
 		g.counts.Late++
-		g.emit(SubjectLate+g.id.Name, map[string]any{"device": in.Device, "ts": r.Time / 1e6, "watermark": (d.newest - int64(g.cfg.AllowedLateness)) / 1e6})
+		g.emit(SubjectLate+g.id.Name, map[string]any{"device": in.Device, "ts": r.Time / 1e6, "watermark": (d.newest - int64(g.opts.AllowedLateness)) / 1e6})
 		return
 	}
 	g.counts.Readings++
@@ -375,4 +388,59 @@ func (g *Group) checkOffline(c *session.Context, now time.Time) {
 	if g.watch {
 		_ = c.SetAlarm(offlineAlarm, now.Add(g.cfg.OfflineAfter/2))
 	}
+}
+
+// loadConfig reads the stored configuration and applies it.
+func (g *Group) loadConfig(c *session.Context) error {
+	b, err := c.Storage().Get("config")
+	switch {
+	case errors.Is(err, session.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		if err := msgpack.Unmarshal(b, &g.conf); err != nil {
+			return fmt.Errorf("iot: group %s config: %w", g.id.Name, err)
+		}
+	}
+	g.applyConfig()
+	return nil
+}
+
+// applyConfig derives the options the group runs with.
+func (g *Group) applyConfig() {
+	g.opts = g.cfg.Options
+	if g.conf.AllowedLatenessMs > 0 {
+		g.opts.AllowedLateness = time.Duration(g.conf.AllowedLatenessMs) * time.Millisecond
+	}
+	conf, base := g.conf, g.cfg.Options.Detectors
+	g.opts.Detectors = func(metric string) []Detector {
+		if ds := conf.detectorsFor(metric); ds != nil {
+			return ds
+		}
+		return base(metric)
+	}
+}
+
+// setConfig validates, stores and applies a new configuration; existing
+// devices get the new detectors (fresh state) at once.
+func (g *Group) setConfig(c *session.Context, conf GroupConfig) error {
+	if err := conf.Validate(); err != nil {
+		return err
+	}
+	b, err := msgpack.Marshal(conf)
+	if err != nil {
+		return err
+	}
+	if err := c.Storage().Put("config", b); err != nil {
+		return err
+	}
+	g.conf = conf
+	g.applyConfig()
+	for name, d := range g.devices {
+		for metric, ms := range d.metrics {
+			ms.detectors = g.opts.Detectors(metric)
+		}
+		g.dirty[name] = true
+	}
+	return nil
 }

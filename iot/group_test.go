@@ -177,3 +177,38 @@ func TestGroupCheckpointSurvivesRestart(t *testing.T) {
 		}
 	})
 }
+
+// A configuration set on a group chooses its detectors, survives a
+// restart, and bad ones are refused.
+func TestGroupConfig(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := session.NewMemStore()
+		pub := &recorder{}
+		start := func() *session.Runtime {
+			rt, _ := session.New(session.Config{Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			_ = rt.Register(iot.Kind("group", iot.Config{Publisher: pub}))
+			return rt
+		}
+		rt := start()
+		id := session.ID{Kind: "group", Name: "g"}
+		ctx := context.Background()
+		if _, err := rt.Call(ctx, id, iot.SetConfig{Config: iot.GroupConfig{Detectors: []iot.DetectorSpec{{Metric: "temp", Type: "threshold", Min: 0, Max: 50}}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rt.Call(ctx, id, iot.SetConfig{Config: iot.GroupConfig{Detectors: []iot.DetectorSpec{{Metric: "temp", Type: "nope"}}}}); err == nil {
+			t.Fatal("a bad config was accepted")
+		}
+		_ = rt.Shutdown(ctx)
+		rt = start()
+		defer rt.Shutdown(ctx)
+		_ = rt.Send(id, codec.Ingest{Device: "d", Payload: []byte(`{"metrics": {"temp": 60}}`), Received: time.Now().UnixNano()})
+		synctest.Wait()
+		if alerts := pub.on("hearth.alerts.g"); len(alerts) != 1 || !strings.Contains(alerts[0], `"threshold"`) {
+			t.Fatalf("the stored threshold did not apply after restart: %v", alerts)
+		}
+		v, _ := rt.Call(ctx, id, iot.GetConfig{})
+		if c := v.(iot.GroupConfig); len(c.Detectors) != 1 {
+			t.Fatalf("config after restart: %+v", c)
+		}
+	})
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,9 +81,30 @@ func TestSensorsOverNATS(t *testing.T) {
 			t.Errorf("GET %s: %d %s", url, code, body)
 		}
 	}
+	if code, body := httpDo(t, "PUT", base+"/pumps/config", `{"detectors": [{"metric": "temp", "type": "threshold", "min": 0, "max": 21}]}`); code != 200 {
+		t.Errorf("PUT config: %d %s", code, body)
+	}
+	if code, _ := httpDo(t, "PUT", base+"/pumps/config", `{"detectors": [{"metric": "temp", "type": "psychic"}]}`); code != 400 {
+		t.Errorf("PUT bad config: %d, want 400", code)
+	}
+	if code, body := httpGet(t, base+"/pumps/config"); code != 200 || !strings.Contains(body, `"threshold"`) {
+		t.Errorf("GET config: %d %s", code, body)
+	}
 	for _, url := range []string{base + "/nosuch", base + "/pumps/devices/nosuch"} {
 		if code, _ := httpGet(t, url); code != 404 {
 			t.Errorf("GET %s: %d, want 404", url, code)
 		}
 	}
+}
+
+func httpDo(t *testing.T, method, url, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
