@@ -78,3 +78,12 @@ func (c *Context) Conns() []ConnInfo { return c.in.e.infos() }
 func (c *Context) SetAttachment(cid ConnID, data []byte) error {
 	return c.in.e.setAttachment(cid, data)
 }
+
+// AfterCommit runs fn, on the object's goroutine, once the writes made so
+// far (by this message and those before it) are committed — the output
+// gate for effects that are not messages, such as acknowledging input to
+// a durable queue. If the commit fails, fn is dropped with the rest of the
+// held output. fn must be quick and must not block.
+func (c *Context) AfterCommit(fn func()) {
+	c.in.accum.outputs = append(c.in.accum.outputs, output{after: fn})
+}

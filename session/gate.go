@@ -19,7 +19,8 @@ type output struct {
 	to     ConnID // 0: every attached connection except except
 	except ConnID
 	msg    any
-	close  error // non-nil: close connection to with this reason
+	close  error  // non-nil: close connection to with this reason
+	after  func() // non-nil: run it (AfterCommit)
 }
 
 type heldReply struct {

@@ -90,3 +90,39 @@ func TestFailedCommitResetsAndDropsOutput(t *testing.T) {
 		t.Fatalf("connection got %v; the failed message's broadcast must be dropped", msgs)
 	}
 }
+
+// AfterCommit callbacks run only once the writes before them commit, and
+// are dropped when the commit fails.
+func TestAfterCommit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &gatedStore{Store: session.NewMemStore()}
+		var ran []string
+		k := session.Kind{Name: "ac", New: func(session.ID) session.Object {
+			return &fnObject{recv: func(c *session.Context, m session.Message) (any, error) {
+				name := m.Body.(string)
+				if err := c.Storage().Put("k", []byte(name)); err != nil {
+					return nil, err
+				}
+				c.AfterCommit(func() { ran = append(ran, name) })
+				return nil, nil
+			}}
+		}}
+		rt := newRuntime(t, store, session.Config{}, k)
+		id := session.ID{Kind: "ac", Name: "x"}
+		gate := store.hold()
+		_ = rt.Send(id, "first")
+		synctest.Wait()
+		if len(ran) != 0 {
+			t.Fatal("callback ran before the commit")
+		}
+		close(gate)
+		synctest.Wait()
+		store.setFail(errors.New("disk gone"))
+		_ = rt.Send(id, "second")
+		synctest.Wait()
+		if len(ran) != 1 || ran[0] != "first" {
+			t.Fatalf("ran %v, want [first] (second's commit failed)", ran)
+		}
+		_ = rt.Shutdown(context.Background())
+	})
+}

@@ -205,6 +205,10 @@ func (in *instance) release(p *pending) {
 
 // emit hands one output to its connection(s).
 func (in *instance) emit(o *output) {
+	if o.after != nil {
+		in.runAfter(o.after)
+		return
+	}
 	if o.close != nil {
 		if c, ok := in.e.detach(o.to); ok {
 			c.Close(o.close)
@@ -228,4 +232,14 @@ func (in *instance) send(c Conn, msg any) {
 	if err := c.Send(msg); err != nil {
 		in.rt.cfg.Logger.Debug("send to connection failed", "object", in.e.id.String(), "err", err)
 	}
+}
+
+// runAfter runs an AfterCommit callback, containing a panic.
+func (in *instance) runAfter(fn func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			in.rt.cfg.Logger.Error("AfterCommit callback panicked", "object", in.e.id.String(), "panic", p)
+		}
+	}()
+	fn()
 }
