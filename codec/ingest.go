@@ -7,4 +7,8 @@ type Ingest struct {
 	Device   string
 	Payload  []byte
 	Received int64
+	// Ack, when set (durable ingest), acknowledges the message to
+	// JetStream. The group calls it once the state that includes the
+	// reading is committed, or at once for a reading it refuses.
+	Ack func()
 }

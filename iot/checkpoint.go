@@ -1,6 +1,7 @@
 package iot
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -89,8 +90,12 @@ func restoreDevice(s deviceState, o *Options) *device {
 	return d
 }
 
-// checkpoint saves the devices that changed since the last checkpoint.
+// checkpoint saves the devices that changed since the last checkpoint,
+// and the group's own windows with them.
 func (g *Group) checkpoint(c *session.Context) {
+	if len(g.dirty) > 0 {
+		g.saveGroupWindows(c)
+	}
 	for name := range g.dirty {
 		s, err := g.devices[name].state()
 		if err != nil {
@@ -101,6 +106,52 @@ func (g *Group) checkpoint(c *session.Context) {
 		}
 	}
 	clear(g.dirty)
+	if len(g.acks) > 0 {
+		acks := g.acks
+		g.acks = nil
+		c.AfterCommit(func() { // the readings are durable: JetStream may forget them
+			for _, ack := range acks {
+				ack()
+			}
+		})
+	}
+}
+
+// groupWindowsKey holds the group's windows per metric.
+const groupWindowsKey = "group-windows"
+
+func (g *Group) saveGroupWindows(c *session.Context) {
+	all := make(map[string][]windowState, len(g.windows))
+	for metric, ws := range g.windows {
+		for _, w := range ws {
+			all[metric] = append(all[metric], w.state())
+		}
+	}
+	if b, err := msgpack.Marshal(all); err == nil {
+		_ = c.Storage().Put(groupWindowsKey, b)
+	}
+}
+
+func (g *Group) restoreGroupWindows(c *session.Context) error {
+	b, err := c.Storage().Get(groupWindowsKey)
+	if errors.Is(err, session.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var all map[string][]windowState
+	if err := msgpack.Unmarshal(b, &all); err != nil {
+		return nil // an unreadable checkpoint: start the group windows afresh
+	}
+	for metric, states := range all {
+		for i, w := range g.groupWindows(metric) {
+			if i < len(states) {
+				w.restore(states[i])
+			}
+		}
+	}
+	return nil
 }
 
 // restoreDevices loads every checkpointed device.

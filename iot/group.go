@@ -77,6 +77,7 @@ type Group struct {
 	dirty   map[string]bool // devices changed since the last checkpoint
 	conf    GroupConfig     // stored configuration
 	opts    Options         // cfg.Options with conf applied
+	acks    []func()        // durable-ingest acks waiting for the next checkpoint
 }
 
 // Counters are what a group has seen.
@@ -100,6 +101,9 @@ func (g *Group) Load(c *session.Context) error {
 		return err
 	}
 	if err := g.restoreDevices(c); err != nil {
+		return err
+	}
+	if err := g.restoreGroupWindows(c); err != nil {
 		return err
 	}
 	if len(g.devices) > 0 {
@@ -190,6 +194,7 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 	r, err := DecodeReading(in.Payload, now)
 	if err != nil {
 		g.reject(in.Device, err)
+		ackNow(in.Ack)
 		return
 	}
 	d, ok := g.devices[in.Device]
@@ -203,12 +208,16 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 		g.counts.Clamped++
 	}
 	if out.Late {
+		ackNow(in.Ack)
 		g.counts.Late++
 		g.emit(SubjectLate+g.id.Name, map[string]any{"device": in.Device, "ts": r.Time / 1e6, "watermark": (d.newest - int64(g.opts.AllowedLateness)) / 1e6})
 		return
 	}
 	g.counts.Readings++
 	g.dirty[in.Device] = true
+	if in.Ack != nil {
+		g.acks = append(g.acks, in.Ack)
+	}
 	for _, m := range r.Metrics {
 		for _, w := range g.groupWindows(m.Name) {
 			w.Add(r.Time, m.Value)
@@ -443,4 +452,11 @@ func (g *Group) setConfig(c *session.Context, conf GroupConfig) error {
 		g.dirty[name] = true
 	}
 	return nil
+}
+
+// ackNow acknowledges a durable-ingest message that changes no state.
+func ackNow(ack func()) {
+	if ack != nil {
+		ack()
+	}
 }

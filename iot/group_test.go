@@ -168,6 +168,10 @@ func TestGroupCheckpointSurvivesRestart(t *testing.T) {
 		if st.Count != 30 || st.Max != 29 {
 			t.Fatalf("after restart: %+v", st)
 		}
+		gv, _ := rt.Call(context.Background(), id, iot.Query{})
+		if gs := gv.(iot.View).Metrics["value"]["1m0s"]; gs.Count != 30 {
+			t.Fatalf("group windows after restart: %+v", gs)
+		}
 		// The watermark came back too: a reading 10 s behind is late.
 		_ = rt.Send(id, codec.Ingest{Device: "p1", Payload: []byte(`{"ts": ` + itoa(ms-13000) + `, "value": 1}`), Received: time.Now().UnixNano()})
 		synctest.Wait()

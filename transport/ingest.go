@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/hearth-server/hearth/codec"
 	"github.com/hearth-server/hearth/session"
@@ -21,12 +22,13 @@ import (
 // dropped silently: the reading is counted and published to
 // hearth.rejected.
 type Ingest struct {
-	nc     *nats.Conn
-	rt     *session.Runtime
-	kind   string
-	prefix string
-	sub    *nats.Subscription
-	refs   sync.Map // group name → session.Ref
+	nc      *nats.Conn
+	rt      *session.Runtime
+	kind    string
+	prefix  string
+	sub     *nats.Subscription
+	consume jetstream.ConsumeContext // durable ingest
+	refs    sync.Map                 // group name → session.Ref
 
 	received, rejected, overloaded atomic.Int64
 }
@@ -62,12 +64,21 @@ func (in *Ingest) Stats() IngestStats {
 // Dropped is how many messages NATS dropped for this subscription because
 // hearth fell behind (slow consumer).
 func (in *Ingest) Dropped() int {
+	if in.sub == nil {
+		return 0
+	}
 	n, _ := in.sub.Dropped()
 	return n
 }
 
 // Stop unsubscribes after handing on what was already received.
-func (in *Ingest) Stop() error { return in.sub.Drain() }
+func (in *Ingest) Stop() error {
+	if in.consume != nil {
+		in.consume.Drain()
+		return nil
+	}
+	return in.sub.Drain()
+}
 
 func (in *Ingest) handle(m *nats.Msg) {
 	group, device, ok := in.split(m.Subject)

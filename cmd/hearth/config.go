@@ -34,6 +34,9 @@ type config struct {
 	TLSKey      string        `yaml:"tls_key"`
 	AuthSecret  string        `yaml:"auth_secret"`
 	AdminSecret string        `yaml:"admin_secret"`
+	// DurableIngest reads sensors through a JetStream stream, acknowledging
+	// each reading once the group state that includes it is committed.
+	DurableIngest bool `yaml:"durable_ingest"`
 }
 
 // bindFlags declares the serve flags over cfg's fields. Their defaults,
@@ -56,6 +59,7 @@ func bindFlags(fs *pflag.FlagSet, cfg *config, configFile *string) {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM key for --tls-cert")
 	fs.StringVar(&cfg.AuthSecret, "auth-secret", "", "HMAC secret for join tokens (≥16 bytes); without it the server runs open")
 	fs.StringVar(&cfg.AdminSecret, "admin-secret", "", "bearer secret for POST /api/token")
+	fs.BoolVar(&cfg.DurableIngest, "durable-ingest", false, "ingest sensors through JetStream: a reading is acknowledged only once the group state including it is durable")
 }
 
 // resolve builds the final configuration after flag parsing: defaults,

@@ -136,7 +136,12 @@ func (s *server) start(cfg *config) (err error) {
 	if err := registerKinds(s.runtime, metrics, s.rooms, s.msg.conn); err != nil {
 		return err
 	}
-	if s.ingest, err = transport.StartIngest(s.msg.conn, s.runtime, "group", "iot"); err != nil {
+	if cfg.DurableIngest {
+		s.ingest, err = transport.StartDurableIngest(s.msg.conn, s.runtime, "group", "iot")
+	} else {
+		s.ingest, err = transport.StartIngest(s.msg.conn, s.runtime, "group", "iot")
+	}
+	if err != nil {
 		return err
 	}
 	auth, err := newAuth(cfg, log)
