@@ -69,7 +69,8 @@ type Group struct {
 	cfg     Config
 	devices map[string]*device
 	windows map[string][]*Window // per metric, all devices together
-	alerts  map[string]*Alert    // open and acknowledged, by key
+	quants  map[string][]*QuantileWindow
+	alerts  map[string]*Alert // open and acknowledged, by key
 	nextID  int
 	counts  Counters
 	active  bool            // readings since the last publication
@@ -94,6 +95,7 @@ var _ session.Object = (*Group)(nil)
 func (g *Group) Load(c *session.Context) error {
 	g.devices = map[string]*device{}
 	g.windows = map[string][]*Window{}
+	g.quants = map[string][]*QuantileWindow{}
 	g.alerts = map[string]*Alert{}
 	g.dirty = map[string]bool{}
 	g.counts.Rejected = map[string]int64{}
@@ -222,6 +224,9 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 		for _, w := range g.groupWindows(m.Name) {
 			w.Add(r.Time, m.Value)
 		}
+		for _, q := range g.quants[m.Name] {
+			q.Add(r.Time, m.Value)
+		}
 	}
 	for i, f := range out.Findings {
 		g.alert(c, in.Device, out.Metrics[i], f, now)
@@ -235,10 +240,13 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 func (g *Group) groupWindows(metric string) []*Window {
 	ws, ok := g.windows[metric]
 	if !ok {
+		var qs []*QuantileWindow
 		for _, l := range g.cfg.Windows {
 			ws = append(ws, NewWindow(l, 0))
+			qs = append(qs, NewQuantileWindow(l, 0))
 		}
 		g.windows[metric] = ws
+		g.quants[metric] = qs
 	}
 	return ws
 }
@@ -318,8 +326,12 @@ func (g *Group) view(now time.Time) View {
 	v.Counts.Rejected = maps.Clone(g.counts.Rejected) // the view leaves the group's goroutine
 	for name, ws := range g.windows {
 		per := map[string]Stats{}
-		for _, w := range ws {
-			per[w.Len.String()] = w.Stats(now.UnixNano())
+		for i, w := range ws {
+			st := w.Stats(now.UnixNano())
+			if p50, p90, p99, ok := g.quants[name][i].Quantiles(now.UnixNano()); ok {
+				st.P50, st.P90, st.P99 = p50, p90, p99
+			}
+			per[w.Len.String()] = st
 		}
 		v.Metrics[name] = per
 	}

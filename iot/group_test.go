@@ -79,6 +79,9 @@ func TestGroupAggregatesAlertsLateAndRejected(t *testing.T) {
 			t.Fatal(err)
 		}
 		temp := view.Metrics["temp"]["10s"]
+		if temp.P50 < 19.7 || temp.P50 > 20.3 || temp.P99 < 19.7 {
+			t.Fatalf("percentiles %+v", temp)
+		}
 		if view.Devices != 2 || temp.Count != 11 || temp.Max != 150 || view.Counts.Late != 1 || view.Counts.Rejected["value is not a finite number"] != 1 {
 			t.Fatalf("view %+v", view)
 		}

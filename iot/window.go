@@ -94,6 +94,10 @@ type Stats struct {
 	Min    float64 `json:"min" msgpack:"min"`
 	Max    float64 `json:"max" msgpack:"max"`
 	Stddev float64 `json:"stddev" msgpack:"stddev"` // population standard deviation
+	// Percentiles, within 1 % relative error; group windows only.
+	P50 float64 `json:"p50,omitempty" msgpack:"p50,omitempty"`
+	P90 float64 `json:"p90,omitempty" msgpack:"p90,omitempty"`
+	P99 float64 `json:"p99,omitempty" msgpack:"p99,omitempty"`
 }
 
 // Stats returns the statistics of the panes within Len before now (unix
