@@ -16,8 +16,10 @@ type GroupConfig struct {
 }
 
 // DetectorSpec configures one detector for one metric ("*": every metric).
-// Type is one of threshold, ewma_z, relative_deviation, rate_of_change,
-// flatline; the other fields apply by type.
+// Type is one of threshold, ewma_z, robust_z, relative_deviation,
+// rate_of_change, flatline, group_relative (a device far from the group's
+// recent mean, in group standard deviations); the other fields apply by
+// type.
 type DetectorSpec struct {
 	Metric    string  `json:"metric" msgpack:"metric"`
 	Type      string  `json:"type" msgpack:"type"`
@@ -85,6 +87,16 @@ func (s DetectorSpec) build() (Detector, error) {
 			return nil, errors.New("relative_deviation needs 0 < alpha ≤ 1 and fraction > 0")
 		}
 		return &RelDeviation{Alpha: s.Alpha, MaxFraction: s.Fraction, Warmup: s.Warmup}, nil
+	case "robust_z":
+		if s.Z <= 0 || s.Alpha <= 0 || s.Alpha > 0.5 {
+			return nil, errors.New("robust_z needs z > 0 and 0 < alpha ≤ 0.5 (the step)")
+		}
+		return &RobustZ{Z: s.Z, Step: s.Alpha, Warmup: s.Warmup}, nil
+	case "group_relative":
+		if s.Z <= 0 {
+			return nil, errors.New("group_relative needs z > 0")
+		}
+		return groupRelativeMarker{}, nil
 	case "rate_of_change":
 		if s.PerSecond <= 0 {
 			return nil, errors.New("rate_of_change needs per_second > 0")
@@ -99,11 +111,31 @@ func (s DetectorSpec) build() (Detector, error) {
 	return nil, fmt.Errorf("unknown detector type %q", s.Type)
 }
 
-// detectorsFor returns the detectors for metric under this config, or nil
-// when the config names none (the server defaults apply).
+// groupRelativeMarker stands for a group_relative spec in validation; the
+// group itself runs that check, against its own windows.
+type groupRelativeMarker struct{}
+
+func (groupRelativeMarker) Name() string                           { return "group_relative" }
+func (groupRelativeMarker) Observe(int64, float64) (Finding, bool) { return Finding{}, false }
+
+// groupRelativeZ returns the z of the group_relative spec for metric, if any.
+func (c GroupConfig) groupRelativeZ(metric string) (float64, bool) {
+	for _, s := range c.Detectors {
+		if s.Type == "group_relative" && (s.Metric == metric || s.Metric == "*") {
+			return s.Z, true
+		}
+	}
+	return 0, false
+}
+
+// detectorsFor returns the per-device detectors for metric under this
+// config, or nil when the config names none (the server defaults apply).
 func (c GroupConfig) detectorsFor(metric string) []Detector {
 	var out []Detector
 	for _, s := range c.Detectors {
+		if s.Type == "group_relative" {
+			continue
+		}
 		if s.Metric == metric || s.Metric == "*" {
 			if d, err := s.build(); err == nil {
 				out = append(out, d)

@@ -196,3 +196,53 @@ func (d *RelDeviation) Observe(_ int64, v float64) (Finding, bool) {
 	d.Mean += a * (v - d.Mean)
 	return f, flagged
 }
+
+// RobustZ flags values whose distance from a running median exceeds Z
+// scaled median absolute deviations. Median and MAD are tracked by
+// stochastic approximation (each reading nudges them by Step times the
+// current MAD toward itself), O(1) and barely moved by outliers, so a
+// burst of spikes does not shift the baseline the way a mean would.
+type RobustZ struct {
+	Z      float64 `msgpack:"-"` // e.g. 5
+	Step   float64 `msgpack:"-"` // e.g. 0.05
+	Warmup int     `msgpack:"-"`
+
+	N   int     `msgpack:"n"`
+	Med float64 `msgpack:"med"`
+	MAD float64 `msgpack:"mad"`
+}
+
+var _ Detector = (*RobustZ)(nil)
+
+// Name implements Detector.
+func (*RobustZ) Name() string { return "robust_z" }
+
+// Observe implements Detector.
+func (d *RobustZ) Observe(_ int64, v float64) (Finding, bool) {
+	if d.N == 0 {
+		d.Med, d.MAD = v, math.Abs(v)*0.01+1e-9
+	}
+	d.N++
+	scale := 1.4826 * d.MAD // MAD → standard deviation for normal data
+	dev := math.Abs(v - d.Med)
+	flagged := d.N > d.Warmup && dev > d.Z*scale
+	var f Finding
+	if flagged {
+		f = Finding{Detector: d.Name(), Value: v, Low: d.Med - d.Z*scale, High: d.Med + d.Z*scale,
+			Score: dev / (d.Z * scale), Reason: fmt.Sprintf("%.1f robust deviations from the running median %.4g", dev/scale, d.Med)}
+	}
+	step := d.Step * d.MAD
+	d.Med += step * sign(v-d.Med)
+	d.MAD = math.Max(d.MAD+d.Step*d.MAD*sign(dev-d.MAD), 1e-12)
+	return f, flagged
+}
+
+func sign(x float64) float64 {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return 0
+}

@@ -56,7 +56,7 @@ func TestThresholdRateFlatline(t *testing.T) {
 }
 
 func TestDetectorsSurviveNaNFreeExtremes(t *testing.T) {
-	for _, d := range []Detector{&EWMAZ{Alpha: 0.1, Z: 3}, &RateOfChange{MaxPerSecond: 1}, &Flatline{Count: 3}, &Threshold{Max: 1}} {
+	for _, d := range []Detector{&EWMAZ{Alpha: 0.1, Z: 3}, &RobustZ{Z: 3, Step: 0.05}, &RateOfChange{MaxPerSecond: 1}, &Flatline{Count: 3}, &Threshold{Max: 1}} {
 		for i, v := range []float64{0, math.MaxFloat64, -math.MaxFloat64, 1e-300, 0} {
 			f, _ := d.Observe(int64(i)*int64(time.Second), v)
 			if math.IsNaN(f.Score) {
@@ -77,5 +77,23 @@ func BenchmarkDetectors(b *testing.B) {
 				d.Observe(i*int64(time.Second), float64(i%50))
 			}
 		})
+	}
+}
+
+// The robust z-score flags spikes, and a burst of outliers does not drag
+// its baseline along.
+func TestRobustZ(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	d := &RobustZ{Z: 6, Step: 0.05, Warmup: 100}
+	burst := make([]float64, 10)
+	for i := range burst {
+		burst[i] = 500
+	}
+	got := feed(d, r, 2000, 50, 1, burst...)
+	if len(got) != 10 {
+		t.Fatalf("flagged %v, want the 10 outliers", got)
+	}
+	if math.Abs(d.Med-50) > 3 {
+		t.Fatalf("median moved to %.2f after a burst of outliers", d.Med)
 	}
 }

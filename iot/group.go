@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"strconv"
 	"time"
 
@@ -221,6 +222,9 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 		g.acks = append(g.acks, in.Ack)
 	}
 	for _, m := range r.Metrics {
+		if f, ok := g.groupRelative(m, r.Time); ok {
+			g.alert(c, in.Device, m.Name, f, now)
+		}
 		for _, w := range g.groupWindows(m.Name) {
 			w.Add(r.Time, m.Value)
 		}
@@ -471,4 +475,24 @@ func ackNow(ack func()) {
 	if ack != nil {
 		ack()
 	}
+}
+
+// groupRelative compares a reading with the group's shortest window for
+// its metric (other devices at about the same time), when the group's
+// configuration asks for it.
+func (g *Group) groupRelative(m Metric, t int64) (Finding, bool) {
+	z, ok := g.conf.groupRelativeZ(m.Name)
+	if !ok {
+		return Finding{}, false
+	}
+	st := g.groupWindows(m.Name)[0].Stats(t)
+	if st.Count < 10 || st.Stddev == 0 {
+		return Finding{}, false
+	}
+	dev := math.Abs(m.Value - st.Mean)
+	if dev <= z*st.Stddev {
+		return Finding{}, false
+	}
+	return Finding{Detector: "group_relative", Value: m.Value, Low: st.Mean - z*st.Stddev, High: st.Mean + z*st.Stddev,
+		Score: dev / (z * st.Stddev), Reason: fmt.Sprintf("%.1f group standard deviations from the group mean %.4g", dev/st.Stddev, st.Mean)}, true
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -216,6 +217,33 @@ func TestGroupConfig(t *testing.T) {
 		v, _ := rt.Call(ctx, id, iot.GetConfig{})
 		if c := v.(iot.GroupConfig); len(c.Detectors) != 1 {
 			t.Fatalf("config after restart: %+v", c)
+		}
+	})
+}
+
+// With group_relative configured, a device far from its peers at the same
+// time raises an alert.
+func TestGroupRelative(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pub := &recorder{}
+		rt, _ := session.New(session.Config{Store: session.NewMemStore(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		defer rt.Shutdown(context.Background())
+		_ = rt.Register(iot.Kind("group", iot.Config{Publisher: pub}))
+		id := session.ID{Kind: "group", Name: "g"}
+		ctx := context.Background()
+		conf := iot.GroupConfig{Detectors: []iot.DetectorSpec{{Metric: "temp", Type: "group_relative", Z: 4}}}
+		if _, err := rt.Call(ctx, id, iot.SetConfig{Config: conf}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 40 {
+			v := 20 + float64(i%5)*0.2
+			_ = rt.Send(id, codec.Ingest{Device: "d" + itoa(int64(i%8)), Payload: []byte(`{"metrics": {"temp": ` + strconv.FormatFloat(v, 'f', 1, 64) + `}}`), Received: time.Now().UnixNano()})
+		}
+		_ = rt.Send(id, codec.Ingest{Device: "odd", Payload: []byte(`{"metrics": {"temp": 35}}`), Received: time.Now().UnixNano()})
+		synctest.Wait()
+		alerts := pub.on("hearth.alerts.g")
+		if len(alerts) != 1 || !strings.Contains(alerts[0], `"device":"odd"`) || !strings.Contains(alerts[0], "group_relative") {
+			t.Fatalf("alerts %v", alerts)
 		}
 	})
 }
