@@ -93,6 +93,11 @@ func restoreDevice(s deviceState, o *Options) *device {
 // checkpoint saves the devices that changed since the last checkpoint,
 // and the group's own windows with them.
 func (g *Group) checkpoint(c *session.Context) {
+	if g.cfg.NoCheckpoint {
+		clear(g.dirty)
+		g.ackAll(c)
+		return
+	}
 	if len(g.dirty) > 0 {
 		g.saveGroupWindows(c)
 	}
@@ -106,15 +111,22 @@ func (g *Group) checkpoint(c *session.Context) {
 		}
 	}
 	clear(g.dirty)
-	if len(g.acks) > 0 {
-		acks := g.acks
-		g.acks = nil
-		c.AfterCommit(func() { // the readings are durable: JetStream may forget them
-			for _, ack := range acks {
-				ack()
-			}
-		})
+	g.ackAll(c)
+}
+
+// ackAll acknowledges the durable-ingest readings applied so far, once
+// what was just written is committed.
+func (g *Group) ackAll(c *session.Context) {
+	if len(g.acks) == 0 {
+		return
 	}
+	acks := g.acks
+	g.acks = nil
+	c.AfterCommit(func() { // the readings are durable: JetStream may forget them
+		for _, ack := range acks {
+			ack()
+		}
+	})
 }
 
 // groupWindowsKey holds the group's windows per metric.

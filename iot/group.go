@@ -29,6 +29,10 @@ type Config struct {
 	OfflineAfter time.Duration
 	// Publisher receives aggregates, alerts, late and rejected readings.
 	Publisher Publisher
+	// NoCheckpoint keeps device state in memory only (benchmarks, and
+	// groups whose windows may start afresh after a restart). Alerts and
+	// configuration are stored regardless.
+	NoCheckpoint bool
 }
 
 func (c Config) withDefaults() Config {
