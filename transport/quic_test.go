@@ -40,18 +40,3 @@ func TestThreeTransportsOneObject(t *testing.T) {
 		}
 	}
 }
-
-// A returning QUIC client resumes its TLS session and sends its hello in
-// 0-RTT.
-func TestQUICZeroRTTResume(t *testing.T) {
-	s := newTestServer(t, transport.Config{})
-	tlsConf := s.clientTLS()
-	first := dialQUIC(t, s, tlsConf)
-	join(t, first, "chat/r", nil)
-	first.Close()
-	again := dialQUIC(t, s, tlsConf)
-	if !again.Used0RTT() {
-		t.Fatal("second connection did not use 0-RTT")
-	}
-	join(t, again, "chat/r", nil)
-}

@@ -26,6 +26,12 @@ type Options struct {
 	// InsecureSkipVerify for tests) and, to resume with 0-RTT, a
 	// ClientSessionCache shared across dials.
 	TLS *tls.Config
+	// EarlyData sends the hello in 0-RTT when the TLS session cache holds
+	// a ticket for the server (QUIC only). Off by default: quic-go
+	// v0.64 has a data race when a stream is opened before the
+	// handshake completes (quic-go/quic-go#4303), harmless in practice
+	// but reported by the race detector.
+	EarlyData bool
 }
 
 func (o Options) withDefaults() Options {

@@ -17,16 +17,23 @@ import (
 const maxDatagram = 1150
 
 // DialQUIC connects over raw QUIC (ALPN hearth/1) to addr, e.g.
-// 127.0.0.1:4433. With a TLS ClientSessionCache, a returning client sends
-// its hello in 0-RTT.
+// 127.0.0.1:4433. With a TLS ClientSessionCache and Options.EarlyData, a
+// returning client sends its hello in 0-RTT.
 func DialQUIC(ctx context.Context, addr string, o Options) (*Client, error) {
 	o = o.withDefaults()
 	tconf := tlsFor(o, "hearth/1")
-	conn, err := quic.DialAddrEarly(ctx, addr, tconf, &quic.Config{
+	qconf := &quic.Config{
 		EnableDatagrams: true,
 		KeepAlivePeriod: 10 * time.Second,
 		MaxIdleTimeout:  30 * time.Second,
-	})
+	}
+	var conn *quic.Conn
+	var err error
+	if o.EarlyData {
+		conn, err = quic.DialAddrEarly(ctx, addr, tconf, qconf)
+	} else {
+		conn, err = quic.DialAddr(ctx, addr, tconf, qconf)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("client: quic dial %s: %w", addr, err)
 	}
