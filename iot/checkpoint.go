@@ -18,6 +18,8 @@ import (
 type deviceState struct {
 	Newest   int64                  `msgpack:"newest"`
 	LastSeen int64                  `msgpack:"last_seen"`
+	SeqHigh  uint64                 `msgpack:"seq_high,omitempty"`
+	SeqSeen  uint64                 `msgpack:"seq_seen,omitempty"`
 	Metrics  map[string]metricCheck `msgpack:"metrics"`
 }
 
@@ -52,7 +54,7 @@ func (w *Window) restore(s windowState) {
 }
 
 func (d *device) state() (deviceState, error) {
-	s := deviceState{Newest: d.newest, LastSeen: d.lastSeen, Metrics: make(map[string]metricCheck, len(d.metrics))}
+	s := deviceState{Newest: d.newest, LastSeen: d.lastSeen, SeqHigh: d.seqs.high, SeqSeen: d.seqs.seen, Metrics: make(map[string]metricCheck, len(d.metrics))}
 	for name, ms := range d.metrics {
 		var mc metricCheck
 		for _, w := range ms.windows {
@@ -73,7 +75,7 @@ func (d *device) state() (deviceState, error) {
 // restoreDevice rebuilds a device from its checkpoint, with windows and
 // detectors made from the current configuration.
 func restoreDevice(s deviceState, o *Options) *device {
-	d := &device{newest: s.Newest, lastSeen: s.LastSeen, metrics: make(map[string]*metricState, len(s.Metrics))}
+	d := &device{newest: s.Newest, lastSeen: s.LastSeen, seqs: seqWindow{high: s.SeqHigh, seen: s.SeqSeen}, metrics: make(map[string]*metricState, len(s.Metrics))}
 	for name, mc := range s.Metrics {
 		ms := d.metric(name, o)
 		for i, w := range ms.windows {

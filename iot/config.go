@@ -87,6 +87,11 @@ func (s DetectorSpec) build() (Detector, error) {
 			return nil, errors.New("relative_deviation needs 0 < alpha ≤ 1 and fraction > 0")
 		}
 		return &RelDeviation{Alpha: s.Alpha, MaxFraction: s.Fraction, Warmup: s.Warmup}, nil
+	case "rolling_z":
+		if s.Count < 2 || s.Count > 3600 || s.Z <= 0 {
+			return nil, errors.New("rolling_z needs 2 ≤ count ≤ 3600 (readings) and z > 0")
+		}
+		return &RollingZ{N: s.Count, Z: s.Z}, nil
 	case "robust_z":
 		if s.Z <= 0 || s.Alpha <= 0 || s.Alpha > 0.5 {
 			return nil, errors.New("robust_z needs z > 0 and 0 < alpha ≤ 0.5 (the step)")

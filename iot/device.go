@@ -52,6 +52,7 @@ func DefaultDetectors(string) []Detector {
 type device struct {
 	newest   int64 // newest event time seen, unix ns
 	lastSeen int64 // server time of the newest message, unix ns
+	seqs     seqWindow
 	metrics  map[string]*metricState
 }
 
@@ -63,6 +64,7 @@ type metricState struct {
 // Outcome is what observing one reading did.
 type Outcome struct {
 	Late     bool      // older than the watermark: not counted, to be published
+	Dup      bool      // its seq was seen already: not counted again
 	Clamped  bool      // timestamp was in the future and set to now
 	Findings []Finding // anomalies, with the metric in Finding.Reason's context
 	Metrics  []string  // the metrics the findings belong to, index for index
@@ -73,6 +75,10 @@ func (d *device) observe(r Reading, now int64, o *Options) Outcome {
 	var out Outcome
 	if r.Time > now+int64(o.MaxFuture) {
 		r.Time, out.Clamped = now, true
+	}
+	if r.HasSeq && !d.seqs.admit(r.Seq, d.metrics == nil || r.Time > d.newest) {
+		out.Dup = true
+		return out
 	}
 	if d.metrics != nil && r.Time < d.newest-int64(o.AllowedLateness) {
 		out.Late = true

@@ -90,6 +90,7 @@ type Group struct {
 type Counters struct {
 	Readings int64            `json:"readings"`
 	Late     int64            `json:"late"`
+	Dups     int64            `json:"duplicates"`
 	Clamped  int64            `json:"clamped"`
 	Rejected map[string]int64 `json:"rejected"`
 }
@@ -213,6 +214,13 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 	out := d.observe(r, now.UnixNano(), &g.opts)
 	if out.Clamped {
 		g.counts.Clamped++
+	}
+	if out.Dup { // a redelivery: ack with the original, once it is durable
+		g.counts.Dups++
+		if in.Ack != nil {
+			g.acks = append(g.acks, in.Ack)
+		}
+		return
 	}
 	if out.Late {
 		ackNow(in.Ack)
