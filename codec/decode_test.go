@@ -112,6 +112,7 @@ func FuzzDecodeBinary(f *testing.F) {
 			t.Fatalf("round trip: %+v vs %+v (%v)", fr, fr2, err)
 		}
 		_, _ = DecodeJoin(fr.Payload)
+		_, _ = DecodeSubscribe(fr.Payload)
 		var typed [][2]float64
 		_ = fr.Payload.Decode(&typed)
 	})
@@ -135,6 +136,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		var v any
 		_ = fr.Payload.Decode(&v)
 		_, _ = DecodeJoin(fr.Payload)
+		_, _ = DecodeSubscribe(fr.Payload)
 	})
 }
 

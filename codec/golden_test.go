@@ -51,6 +51,11 @@ func vectors() []struct {
 		}},
 		{"ping", func() *Out { return &Out{Kind: KindPing, Seq: 9} }},
 		{"pong", func() *Out { return &Out{Kind: KindPong, Seq: 9} }},
+		{"subscribe", func() *Out { return &Out{Kind: KindSubscribe, Object: "iot/pumps", Body: Subscribe{MaxHz: 2}} }},
+		{"unsubscribe", func() *Out { return &Out{Kind: KindUnsubscribe, Object: "iot/pumps"} }},
+		{"update", func() *Out {
+			return &Out{Kind: KindUpdate, Object: "rooms", Seq: 5, Body: map[string]any{"rooms": []any{}}}
+		}},
 	}
 }
 

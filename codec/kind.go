@@ -17,12 +17,17 @@ const (
 	KindError    Kind = 10 // server → client: Error payload; Object set when it concerns one
 	KindPing     Kind = 11 // either way: Seq echoed by the pong
 	KindPong     Kind = 12
+	// Live streams (dashboards): Object is a topic, not an object.
+	KindSubscribe   Kind = 13 // client → server: Subscribe payload
+	KindUnsubscribe Kind = 14 // client → server
+	KindUpdate      Kind = 15 // server → client, unreliable: the topic's newest value, Seq counting up
 )
 
 var kindNames = [...]string{
 	KindHello: "hello", KindWelcome: "welcome", KindJoin: "join", KindJoined: "joined",
 	KindLeave: "leave", KindLeft: "left", KindEvent: "event", KindInput: "input",
 	KindSnapshot: "snapshot", KindError: "error", KindPing: "ping", KindPong: "pong",
+	KindSubscribe: "subscribe", KindUnsubscribe: "unsubscribe", KindUpdate: "update",
 }
 
 // String returns the kind's name as used in the JSON form.
@@ -34,11 +39,11 @@ func (k Kind) String() string {
 }
 
 // Valid reports whether k is a known kind.
-func (k Kind) Valid() bool { return k >= KindHello && k <= KindPong }
+func (k Kind) Valid() bool { return k >= KindHello && k <= KindUpdate }
 
 // Unreliable reports whether frames of this kind may travel as datagrams
 // and may be dropped or coalesced.
-func (k Kind) Unreliable() bool { return k == KindInput || k == KindSnapshot }
+func (k Kind) Unreliable() bool { return k == KindInput || k == KindSnapshot || k == KindUpdate }
 
 func kindByName(s string) (Kind, bool) {
 	for k, n := range kindNames {

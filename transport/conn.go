@@ -73,7 +73,11 @@ func (c *conn) Send(msg any) error {
 		return err
 	}
 	if out.Kind.Unreliable() {
-		c.coalesce(out.Object, b)
+		key := out.Object
+		if out.Kind == codec.KindUpdate { // a topic: apart from objects
+			key = "\x00" + key
+		}
+		c.coalesce(key, b)
 		return nil
 	}
 	return c.enqueue(queued{frame: b})

@@ -78,6 +78,10 @@ func (h *Hub) dispatch(c *conn, f codec.Frame) {
 		h.leave(c, f)
 	case codec.KindEvent, codec.KindInput:
 		h.deliver(c, f)
+	case codec.KindSubscribe:
+		h.subscribe(c, f)
+	case codec.KindUnsubscribe:
+		h.topics.unsubscribe(c, f.Object)
 	case codec.KindPing:
 		_ = c.Send(&codec.Out{Kind: codec.KindPong, Seq: f.Seq})
 	case codec.KindPong:

@@ -31,7 +31,10 @@ type Config struct {
 	// bucket). Defaults 200/s and 400.
 	Rate  rate.Limit
 	Burst int
-	// Auth checks join tokens; nil runs open.
+	// StreamHz is the most updates a second one subscriber gets from one
+	// topic. Default 10.
+	StreamHz float64
+	// Auth checks join and subscribe tokens; nil runs open.
 	Auth *Auth
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
@@ -56,6 +59,9 @@ func (c Config) withDefaults() Config {
 	if c.Burst <= 0 {
 		c.Burst = 400
 	}
+	if c.StreamHz <= 0 {
+		c.StreamHz = 10
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -70,6 +76,7 @@ type Hub struct {
 	cfg    Config
 	nextID atomic.Uint64
 	stats  hubStats
+	topics *streams
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
@@ -86,7 +93,17 @@ type hubStats struct {
 
 // NewHub returns a hub over rt.
 func NewHub(rt *session.Runtime, cfg Config) *Hub {
-	return &Hub{rt: rt, cfg: cfg.withDefaults(), conns: make(map[*conn]struct{})}
+	cfg = cfg.withDefaults()
+	return &Hub{rt: rt, cfg: cfg, conns: make(map[*conn]struct{}), topics: newStreams(cfg.StreamHz)}
+}
+
+// Topic makes src the source of the topics whose first segment is prefix
+// ("iot" serves "iot/pumps" and "iot/pumps/p1"; "server" serves
+// "server"). Register sources before serving.
+func (h *Hub) Topic(prefix string, src Source) {
+	h.topics.mu.Lock()
+	defer h.topics.mu.Unlock()
+	h.topics.sources[prefix] = src
 }
 
 // register adds a new connection over l, or refuses it after Shutdown.
@@ -105,6 +122,7 @@ func (h *Hub) unregister(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()
+	h.topics.drop(c)
 }
 
 // Conns returns the number of live connections.
@@ -123,6 +141,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		conns = append(conns, c)
 	}
 	h.mu.Unlock()
+	h.topics.close()
 	for _, c := range conns {
 		c.closeWith(codec.CodeShuttingDown, "server shutting down")
 	}

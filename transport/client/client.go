@@ -154,6 +154,19 @@ func (c *Client) Join(ctx context.Context, object string, req codec.JoinRequest)
 	return c.request(ctx, object, &codec.Out{Kind: codec.KindJoin, Object: object, Body: req}, codec.KindJoined)
 }
 
+// Subscribe starts the live stream of topic ("rooms", "iot/pumps", …)
+// and returns its first update; the following ones arrive through Recv
+// as update frames.
+func (c *Client) Subscribe(ctx context.Context, topic string, req codec.Subscribe) (codec.Frame, error) {
+	return c.request(ctx, topic, &codec.Out{Kind: codec.KindSubscribe, Object: topic, Body: req}, codec.KindUpdate)
+}
+
+// Unsubscribe ends the stream of topic. Updates already on their way may
+// still arrive.
+func (c *Client) Unsubscribe(topic string) error {
+	return c.Send(&codec.Out{Kind: codec.KindUnsubscribe, Object: topic})
+}
+
 // Leave detaches from object.
 func (c *Client) Leave(ctx context.Context, object string) error {
 	_, err := c.request(ctx, object, &codec.Out{Kind: codec.KindLeave, Object: object}, codec.KindLeft)
@@ -251,7 +264,7 @@ func (c *Client) readLoop() {
 // route hands f to a waiting Join/Leave or queues it for Recv, dropping
 // the oldest frame when Recv has fallen behind.
 func (c *Client) route(f codec.Frame) {
-	if f.Object != "" && (f.Kind == codec.KindJoined || f.Kind == codec.KindLeft || f.Kind == codec.KindError) {
+	if f.Object != "" && (f.Kind == codec.KindJoined || f.Kind == codec.KindLeft || f.Kind == codec.KindError || f.Kind == codec.KindUpdate) {
 		c.mu.Lock()
 		ch, ok := c.waiters[f.Object]
 		c.mu.Unlock()
