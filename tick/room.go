@@ -85,6 +85,8 @@ func (r *Room) Receive(c *session.Context, m session.Message) (any, error) {
 		r.tick(c, b.Now)
 	case Tick:
 		r.tick(c, time.Now())
+	case ViewQuery:
+		return r.view(), nil
 	case session.AlarmFired:
 		// "revive": the process restarted; Load has resumed the room.
 		if r.ticking {

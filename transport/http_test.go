@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -73,4 +74,25 @@ func get(t *testing.T, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// The dashboard is served from the binary, with a policy that keeps the
+// page on this origin, and no path leaves the embedded tree.
+func TestDashboardServed(t *testing.T) {
+	srv := httptest.NewServer(transport.Dashboard())
+	defer srv.Close()
+	for path, want := range map[string]int{"/": 200, "/app.js": 200, "/style.css": 200, "/../go.mod": 404, "/%2e%2e/dashboard.go": 404, "/nope": 404} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, res.StatusCode, want)
+		}
+		if path == "/" && (!strings.Contains(string(body), "app.js") || !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'self'")) {
+			t.Errorf("index: %q, CSP %q", body, res.Header.Get("Content-Security-Policy"))
+		}
+	}
 }

@@ -150,6 +150,8 @@ func (s *server) start(cfg *config) (err error) {
 	}
 	s.hub = transport.NewHub(s.runtime, transport.Config{Auth: auth, Logger: log})
 	metrics.SetHub(s.hub.Stats)
+	hl := &health{start: time.Now(), hub: s.hub, rt: s.runtime, ingest: s.ingest.Stats, gather: reg}
+	(&topics{rt: s.runtime, rooms: s.rooms, health: hl}).register(s.hub)
 	if err := s.startQUIC(cfg); err != nil {
 		return err
 	}
@@ -163,6 +165,7 @@ func (s *server) start(cfg *config) (err error) {
 	s.http.Handle("GET /api/rooms", s.rooms.ListHandler())
 	s.http.Handle("POST /api/rooms/match", s.rooms.MatchHandler())
 	s.http.Handle("/api/iot/", iot.API(s.runtime, "group"))
+	s.http.Handle("GET /", transport.Dashboard())
 	ln := s.httpLn
 	s.run("http", func() error { return s.http.Serve(ln) })
 	s.http.SetReady(true)

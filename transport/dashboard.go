@@ -1,0 +1,28 @@
+package transport
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+)
+
+//go:embed dashboard
+var dashboardFiles embed.FS
+
+// Dashboard serves the built-in web dashboard (mount it at "GET /"). Its
+// files are embedded in the binary and fetch nothing from elsewhere: the
+// Content-Security-Policy allows this origin only.
+func Dashboard() http.Handler {
+	sub, err := fs.Sub(dashboardFiles, "dashboard")
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	files := http.FileServerFS(sub)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	})
+}
