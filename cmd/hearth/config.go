@@ -50,7 +50,7 @@ func bindFlags(fs *pflag.FlagSet, cfg *config, configFile *string) {
 	fs.StringVar(&cfg.QUIC, "quic", d.QUIC, "QUIC and WebTransport UDP listen address")
 	fs.StringVar(&cfg.NATS, "nats", d.NATS, "embedded NATS listen address")
 	fs.StringVar(&cfg.NATSURL, "nats-url", "", "external NATS URL to use instead of the embedded server")
-	fs.BoolVar(&cfg.Demo, "demo", false, "start demo bots and simulated sensors (reserved: not implemented yet)")
+	fs.BoolVar(&cfg.Demo, "demo", false, "start demo bots (3 rooms, over QUIC and WebSocket) and simulated sensors (group demo-pumps, with anomalies) for the dashboard")
 	fs.StringVar(&cfg.Durability, "durability", d.Durability, "commit durability: sync (fsync, group-committed) or async (survives a process crash, not a power cut)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", d.IdleTimeout, "hibernate objects idle this long (negative: never)")
 	fs.StringVar(&cfg.LogLevel, "log-level", d.LogLevel, "log level: debug, info, warn, error")

@@ -16,7 +16,15 @@ import (
 // loopback ports.
 func startInProcess(t testing.TB, data string) *server {
 	t.Helper()
+	return startInProcessWith(t, data, func(*config) {})
+}
+
+// startInProcessWith is startInProcess with the configuration adjusted by
+// set.
+func startInProcessWith(t testing.TB, data string, set func(*config)) *server {
+	t.Helper()
 	cfg := &config{Data: data, HTTP: "127.0.0.1:0", QUIC: "127.0.0.1:0", NATS: "127.0.0.1:0", Durability: "async"}
+	set(cfg)
 	if err := cfg.withDefaults(); err != nil {
 		t.Fatal(err)
 	}

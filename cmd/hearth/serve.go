@@ -73,6 +73,7 @@ type server struct {
 	ingest  *transport.Ingest
 	http    *transport.HTTP
 	httpLn  net.Listener
+	demo    *demo // with --demo
 	failed  chan error // a part that stopped on its own; capacity 1
 }
 
@@ -165,11 +166,14 @@ func (s *server) start(cfg *config) (err error) {
 	s.http.Handle("GET /api/rooms", s.rooms.ListHandler())
 	s.http.Handle("POST /api/rooms/match", s.rooms.MatchHandler())
 	s.http.Handle("/api/iot/", iot.API(s.runtime, "group"))
-	s.http.Handle("GET /", transport.Dashboard())
+	s.http.Handle("/", transport.Dashboard())
 	ln := s.httpLn
 	s.run("http", func() error { return s.http.Serve(ln) })
 	s.http.SetReady(true)
-	return nil
+	if cfg.Demo {
+		s.demo, err = s.startDemo(auth)
+	}
+	return err
 }
 
 // newAuth returns the token checker, or nil (with a warning) when auth is
@@ -227,6 +231,9 @@ func (s *server) fail(err error) {
 // acknowledged is flushed.
 func (s *server) shutdown(ctx context.Context) error {
 	var errs []error
+	if s.demo != nil {
+		s.demo.stop()
+	}
 	if s.http != nil {
 		errs = append(errs, s.http.Shutdown(ctx))
 	} else if s.httpLn != nil {
