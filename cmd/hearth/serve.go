@@ -73,7 +73,7 @@ type server struct {
 	ingest  *transport.Ingest
 	http    *transport.HTTP
 	httpLn  net.Listener
-	demo    *demo // with --demo
+	demo    *demo      // with --demo
 	failed  chan error // a part that stopped on its own; capacity 1
 }
 
