@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -165,7 +166,7 @@ func (s *server) start(cfg *config) (err error) {
 	s.http.Handle("POST /api/token", transport.TokenHandler(auth, cfg.AdminSecret))
 	s.http.Handle("GET /api/rooms", s.rooms.ListHandler())
 	s.http.Handle("POST /api/rooms/match", s.rooms.MatchHandler())
-	s.http.Handle("/api/iot/", iot.API(s.runtime, "group"))
+	s.http.Handle("/api/iot/", transport.Guard(auth, iotObject, iot.API(s.runtime, "group")))
 	s.http.Handle("/", transport.Dashboard())
 	ln := s.httpLn
 	s.run("http", func() error { return s.http.Serve(ln) })
@@ -174,6 +175,16 @@ func (s *server) start(cfg *config) (err error) {
 		s.demo, err = s.startDemo(auth)
 	}
 	return err
+}
+
+// iotObject names what an IoT API request concerns, for token checks:
+// "iot/<group>", or "iot/*" for the group list.
+func iotObject(r *http.Request) string {
+	rest, _ := strings.CutPrefix(r.URL.Path, "/api/iot/groups/")
+	if g, _, _ := strings.Cut(rest, "/"); g != "" && rest != r.URL.Path {
+		return "iot/" + g
+	}
+	return "iot/*"
 }
 
 // newAuth returns the token checker, or nil (with a warning) when auth is
