@@ -39,7 +39,7 @@ func TestIoTAPINeedsTokens(t *testing.T) {
 		{"GET", "/api/iot/groups", transport.RoleViewer, 200},
 		{"POST", "/api/iot/groups/g/alerts/x/ack", transport.RoleViewer, 403},
 		{"POST", "/api/iot/groups/g/alerts/x/ack", transport.RoleAdmin, 404}, // admitted; no such group
-		{"GET", "/", "", 200},                                                // the dashboard page itself is public
+		{"GET", "/", "", 200}, // the dashboard page itself is public
 	} {
 		if got := do(c.method, c.path, c.role); got != c.want {
 			t.Errorf("%s %s as %q: %d, want %d", c.method, c.path, c.role, got, c.want)
