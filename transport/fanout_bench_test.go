@@ -138,6 +138,15 @@ func dialWSCounters(b *testing.B, url string, cnt *counter, first ...[]byte) []*
 }
 
 func fanoutBareWS(b *testing.B, period time.Duration) {
+	write, cnt, stop := bareWS(b)
+	defer stop()
+	msg, _ := (&codec.Out{Kind: codec.KindSnapshot, Object: "cast/x", Body: make([]byte, fanoutPayload)}).Encode(codec.Binary)
+	runFanout(b, cnt, period, func() { write(msg) })
+}
+
+// bareWS serves fanoutClients WebSocket clients with coder/websocket alone:
+// write sends msg to every one of them, in turn.
+func bareWS(b *testing.B) (write func(msg []byte), cnt *counter, stop func()) {
 	var mu sync.Mutex
 	var server []*websocket.Conn
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -156,22 +165,21 @@ func fanoutBareWS(b *testing.B, period time.Duration) {
 	})}
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	go srv.Serve(ln)
-	defer srv.Close()
-	var cnt counter
-	conns := dialWSCounters(b, "ws://"+ln.Addr().String(), &cnt)
-	defer func() {
-		for _, c := range conns {
-			c.CloseNow()
-		}
-	}()
-	msg, _ := (&codec.Out{Kind: codec.KindSnapshot, Object: "cast/x", Body: make([]byte, fanoutPayload)}).Encode(codec.Binary)
-	runFanout(b, &cnt, period, func() {
+	cnt = &counter{}
+	conns := dialWSCounters(b, "ws://"+ln.Addr().String(), cnt)
+	write = func(msg []byte) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, c := range server {
 			_ = c.Write(context.Background(), websocket.MessageBinary, msg)
 		}
-	})
+	}
+	return write, cnt, func() {
+		for _, c := range conns {
+			c.CloseNow()
+		}
+		srv.Close()
+	}
 }
 
 // quicClients attaches fanoutClients raw QUIC clients that count datagrams.
