@@ -46,8 +46,9 @@ func fetchCertHash(ctx context.Context, httpAddr string) ([]byte, error) {
 }
 
 // pinnedTLS trusts exactly the certificate whose SHA-256 is sum, as
-// browsers do with WebTransport serverCertificateHashes. One session
-// cache is shared so that reconnects may resume TLS sessions.
+// browsers do with WebTransport serverCertificateHashes. There is no
+// session cache: quic-go v0.64 races when concurrent dials share one
+// ticket, and every load-test connect should cost a full handshake.
 func pinnedTLS(sum []byte) *tls.Config {
 	return &tls.Config{
 		InsecureSkipVerify: true, // replaced by the pin below
@@ -61,6 +62,5 @@ func pinnedTLS(sum []byte) *tls.Config {
 			}
 			return nil
 		},
-		ClientSessionCache: tls.NewLRUClientSessionCache(1024),
 	}
 }
