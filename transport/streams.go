@@ -163,7 +163,7 @@ type subscriber struct {
 func (t *topic) add(c *conn, every time.Duration, v any) {
 	t.mu.Lock()
 	seq := t.seq // v is at least as new as the topic's newest update
-	t.subs[c] = &subscriber{every: every, next: time.Now().Add(every), seq: seq}
+	t.subs[c] = &subscriber{every: every, next: time.Now().Add(every - t.every/2), seq: seq}
 	t.mu.Unlock()
 	_ = c.Send(&codec.Out{Kind: codec.KindUpdate, Object: t.name, Seq: seq, Body: v})
 }
@@ -234,7 +234,9 @@ func (t *topic) publish(now time.Time) {
 	due := make([]*conn, 0, len(t.subs))
 	for c, sub := range t.subs {
 		if out != nil && sub.seq < t.seq && !now.Before(sub.next) {
-			sub.next = now.Add(sub.every)
+			// Half a sampling interval of slack: a subscriber at the
+			// topic's own rate is due at every sample despite jitter.
+			sub.next = now.Add(sub.every - t.every/2)
 			sub.seq = t.seq
 			due = append(due, c)
 		}
