@@ -37,6 +37,8 @@ type config struct {
 	// DurableIngest reads sensors through a JetStream stream, acknowledging
 	// each reading once the group state that includes it is committed.
 	DurableIngest bool `yaml:"durable_ingest"`
+	// StreamHz caps the updates a second one subscriber gets per topic.
+	StreamHz float64 `yaml:"stream_hz"`
 }
 
 // bindFlags declares the serve flags over cfg's fields. Their defaults,
@@ -59,6 +61,7 @@ func bindFlags(fs *pflag.FlagSet, cfg *config, configFile *string) {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM key for --tls-cert")
 	fs.StringVar(&cfg.AuthSecret, "auth-secret", "", "HMAC secret for join tokens (≥16 bytes); without it the server runs open")
 	fs.StringVar(&cfg.AdminSecret, "admin-secret", "", "bearer secret for POST /api/token")
+	fs.Float64Var(&cfg.StreamHz, "stream-hz", d.StreamHz, "most updates a second a live-stream subscriber gets per topic")
 	fs.BoolVar(&cfg.DurableIngest, "durable-ingest", false, "ingest sensors through JetStream: a reading is acknowledged only once the group state including it is durable")
 }
 
@@ -131,7 +134,13 @@ func (c *config) withDefaults() error {
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = 10 * time.Second
 	}
+	if c.StreamHz == 0 {
+		c.StreamHz = 10
+	}
 	var errs []error
+	if !(c.StreamHz > 0 && c.StreamHz <= 100) {
+		errs = append(errs, fmt.Errorf("config: --stream-hz %v: want 0 < hz ≤ 100", c.StreamHz))
+	}
 	for name, addr := range map[string]string{"http": c.HTTP, "quic": c.QUIC, "nats": c.NATS} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			errs = append(errs, fmt.Errorf("config: %s address %q: %w", name, addr, err))

@@ -150,7 +150,7 @@ func (s *server) start(cfg *config) (err error) {
 	if err != nil {
 		return err
 	}
-	s.hub = transport.NewHub(s.runtime, transport.Config{Auth: auth, Logger: log})
+	s.hub = transport.NewHub(s.runtime, transport.Config{Auth: auth, Logger: log, StreamHz: cfg.StreamHz})
 	metrics.SetHub(s.hub.Stats)
 	hl := &health{start: time.Now(), hub: s.hub, rt: s.runtime, ingest: s.ingest.Stats, gather: reg}
 	(&topics{rt: s.runtime, rooms: s.rooms, health: hl}).register(s.hub)
