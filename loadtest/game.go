@@ -14,6 +14,8 @@ import (
 // GameConfig configures `loadtest game`. Zero fields take the defaults
 // in their comments.
 type GameConfig struct {
+	// Preset fills the fields left zero (PresetNakamaMatch).
+	Preset string `json:"preset,omitempty"`
 	Target Target `json:"target"`
 	// Clients to run. Default 10.
 	Clients int `json:"clients"`
@@ -45,6 +47,9 @@ type GameConfig struct {
 }
 
 func (c GameConfig) withDefaults() (GameConfig, error) {
+	if err := c.applyPreset(); err != nil {
+		return c, err
+	}
 	if c.Clients == 0 {
 		c.Clients = 10
 	}
@@ -153,6 +158,9 @@ func RunGame(ctx context.Context, cfg GameConfig) (*Report, error) {
 	stop()
 	r := gameReport(cfg, st, start)
 	r.Server = serverView(cfg.Target.HTTP, before)
+	if cfg.Preset == PresetNakamaMatch {
+		r.Notes = append(r.Notes, nakamaNote)
+	}
 	return r, nil
 }
 

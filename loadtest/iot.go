@@ -17,6 +17,8 @@ import (
 // IoTConfig configures `loadtest iot`. Zero fields take the defaults in
 // their comments.
 type IoTConfig struct {
+	// Preset fills the fields left zero (PresetSKAB).
+	Preset string `json:"preset,omitempty"`
 	// NATS is the server's NATS (URL or host:port). Default
 	// nats://127.0.0.1:4222.
 	NATS string `json:"nats"`
@@ -130,15 +132,22 @@ type iotStats struct {
 // RunIoT publishes sensor readings to a hearth server's NATS and reports
 // what came back.
 func RunIoT(ctx context.Context, cfg IoTConfig) (*Report, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
+	if err := cfg.applyPreset(); err != nil {
 		return nil, err
 	}
 	var src []series
 	if cfg.SKAB != "" {
+		var err error
 		if src, err = loadSKAB(cfg.SKAB); err != nil {
 			return nil, err
 		}
+		if cfg.Sensors == 0 {
+			cfg.Sensors = len(src)
+		}
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	nc, err := nats.Connect(cfg.NATS, nats.Name("hearth-loadtest"), nats.Timeout(5*time.Second))
 	if err != nil {

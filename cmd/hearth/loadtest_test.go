@@ -1,55 +1,123 @@
 package main
 
 import (
-	"context"
+	"bytes"
+	"encoding/json"
+	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/hearth-server/hearth/loadtest"
 )
 
-func TestLoadtestGame(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a server")
+// runLoadtestCmd runs `hearth loadtest args…` with --json and returns the
+// report it wrote and the table it printed.
+func runLoadtestCmd(t *testing.T, args ...string) (*loadtest.Report, string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "report.json")
+	cmd := newRootCmd()
+	var stdout bytes.Buffer
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stdout)
+	cmd.SetArgs(append([]string{"loadtest"}, append(args, "--json", out)...))
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("loadtest %v: %v\n%s", args, err, stdout.String())
 	}
-	s := startInProcess(t, t.TempDir())
-	r, err := loadtest.RunGame(context.Background(), loadtest.GameConfig{
-		Target:  loadtest.Target{HTTP: s.httpLn.Addr().String(), QUIC: s.quic.Addr().String()},
-		Clients: 9, Rooms: 2, Transport: "mix", Duration: 2 * time.Second, Churn: 0.5, InputRate: 20,
-	})
+	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Print(os.Stdout)
+	var r loadtest.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r, stdout.String()
 }
 
-func TestLoadtestIoT(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a server")
+// figure returns a figure of r, failing the test when it is missing.
+func figure(t *testing.T, r *loadtest.Report, name string) float64 {
+	t.Helper()
+	v, ok := r.Figure(name)
+	if !ok {
+		t.Fatalf("report lacks %s", name)
 	}
-	s := startInProcess(t, t.TempDir())
-	r, err := loadtest.RunIoT(context.Background(), loadtest.IoTConfig{
-		NATS: s.msg.addr(), HTTP: s.httpLn.Addr().String(),
-		Sensors: 50, Groups: 3, Rate: 10, Bad: 0.1, Format: "msgpack", Duration: 2 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Print(os.Stdout)
+	return v
 }
 
-func TestLoadtestIdle(t *testing.T) {
+// Each load-test mode runs for two seconds against an in-process server,
+// and its figures are present and sane.
+func TestLoadtestModes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server")
 	}
 	s := startInProcess(t, t.TempDir())
-	r, err := loadtest.RunIdle(context.Background(), loadtest.IdleConfig{
-		Target:  loadtest.Target{HTTP: s.httpLn.Addr().String(), QUIC: s.quic.Addr().String()},
-		Clients: 40, Transport: "mix", Duration: 2 * time.Second,
+	addrs := []string{"--http", s.httpLn.Addr().String(), "--quic", s.quic.Addr().String(), "--nats", s.msg.addr(), "--duration", "2s"}
+
+	t.Run("game", func(t *testing.T) {
+		r, table := runLoadtestCmd(t, append([]string{"game", "--clients", "9", "--rooms", "2", "--transport", "mix",
+			"--input-rate", "20", "--churn", "1"}, addrs...)...)
+		if got := figure(t, r, "joined"); got != 9 {
+			t.Errorf("joined %v of 9", got)
+		}
+		for _, name := range []string{"snapshots_received", "inputs_sent", "resumes", "bytes_up_per_client", "bytes_down_per_client"} {
+			if figure(t, r, name) <= 0 {
+				t.Errorf("%s = 0", name)
+			}
+		}
+		if d := figure(t, r, "disconnects"); d != 0 || len(r.Errors) != 0 {
+			t.Errorf("disconnects %v, errors %v", d, r.Errors)
+		}
+		for _, name := range []string{"connect", "join", "round_trip", "snapshot_jitter", "snapshot_age", "resume"} {
+			if l, ok := r.Latency(name); !ok || l.Count == 0 || l.Max < l.P50 {
+				t.Errorf("latency %s: %+v", name, l)
+			}
+		}
+		if r.Server == nil || r.Server.Ticks == 0 || r.Server.SnapshotsSent == 0 || r.Server.CPUSeconds <= 0 {
+			t.Errorf("server view %+v", r.Server)
+		}
+		if !strings.Contains(table, "round_trip") {
+			t.Errorf("summary table:\n%s", table)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
+	t.Run("iot", func(t *testing.T) {
+		r, _ := runLoadtestCmd(t, append([]string{"iot", "--sensors", "50", "--groups", "3", "--rate", "10", "--bad", "0.1",
+			"--format", "msgpack"}, addrs...)...)
+		if figure(t, r, "published") < 500 || figure(t, r, "aggregates_received") == 0 || figure(t, r, "groups_reporting") != 3 {
+			t.Errorf("figures %+v", r.Figures)
+		}
+		if u := figure(t, r, "unaccounted"); u != 0 {
+			t.Errorf("%v readings the groups never counted", u)
+		}
+		sentBad := figure(t, r, "sent_malformed") + figure(t, r, "sent_nan")
+		if got := figure(t, r, "server_rejected"); got != sentBad || figure(t, r, "rejected_messages") != sentBad {
+			t.Errorf("rejected: server %v, published %v, sent %v", got, figure(t, r, "rejected_messages"), sentBad)
+		}
+		if l, ok := r.Latency("ingest_to_aggregate"); !ok || l.Count == 0 || l.Max > 5000 {
+			t.Errorf("ingest to aggregate %+v", l)
+		}
+		if len(r.Errors) != 0 {
+			t.Errorf("errors %v", r.Errors)
+		}
+	})
+	t.Run("idle", func(t *testing.T) {
+		r, _ := runLoadtestCmd(t, append([]string{"idle", "--clients", "30", "--transport", "mix"}, addrs...)...)
+		if figure(t, r, "held_at_peak") != 30 || figure(t, r, "failed") != 0 || figure(t, r, "disconnects") != 0 {
+			t.Errorf("figures %+v, errors %v", r.Figures, r.Errors)
+		}
+		if _, ok := r.Figure("server_rss_per_conn"); !ok || r.Server == nil || r.Server.GoroutinesAfter <= r.Server.GoroutinesBefore {
+			t.Errorf("server view %+v", r.Server)
+		}
+	})
+}
+
+// A target off this machine is refused before any traffic.
+func TestLoadtestRefusesRemote(t *testing.T) {
+	cmd := newRootCmd()
+	cmd.SetArgs([]string{"loadtest", "game", "--http", "192.0.2.1:8080", "--quic", "192.0.2.1:4433"})
+	cmd.SetOut(&bytes.Buffer{})
+	if err := cmd.Execute(); !errors.Is(err, loadtest.ErrRemote) {
+		t.Fatalf("remote target: %v", err)
 	}
-	r.Print(os.Stdout)
 }

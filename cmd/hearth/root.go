@@ -17,7 +17,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newVersionCmd(), newReplayCmd())
+	root.AddCommand(newServeCmd(), newVersionCmd(), newReplayCmd(), newLoadtestCmd())
 	return root
 }
 
