@@ -80,8 +80,9 @@ type reckoner struct {
 	hz   int64
 	pos  int64 // position tolerance, 1/16 units
 	ang  int64 // angle tolerance, 1/65536 turn
-	recs map[int32]*entityRec
-	gone map[int32]uint32 // id → snapshot seq that removed it
+	recs  map[int32]*entityRec
+	order []int32          // the ids in recs, ascending: bodies list records in this order
+	gone  map[int32]uint32 // id → snapshot seq that removed it
 	seq  uint32           // newest snapshot
 }
 
@@ -113,6 +114,7 @@ func (k *reckoner) predict(r record, tick uint64) (x, y int64) {
 // removed.
 func (k *reckoner) observe(seq uint32, tick uint64, ents []Entity) {
 	k.seq = seq
+	changed := false
 	for _, e := range ents {
 		id := int32(e.ID)
 		now := quantizeRecord(e, tick)
@@ -127,12 +129,21 @@ func (k *reckoner) observe(seq uint32, tick uint64, ents []Entity) {
 		}
 		k.recs[id] = &entityRec{r: now, seq: seq, seen: seq}
 		delete(k.gone, id)
+		changed = true
 	}
 	for id, er := range k.recs {
 		if er.seen != seq {
 			delete(k.recs, id)
 			k.gone[id] = seq
+			changed = true
 		}
+	}
+	if changed {
+		k.order = k.order[:0]
+		for id := range k.recs {
+			k.order = append(k.order, id)
+		}
+		slices.Sort(k.order)
 	}
 	for id, s := range k.gone {
 		if seq-s >= historyLen {
@@ -181,14 +192,22 @@ func (k *reckoner) body(tick uint64, base uint32) SnapshotBody {
 	if !full {
 		b.Base = base
 	}
-	for _, er := range k.recs {
-		if full || er.seq > base {
+	n := 0
+	for _, id := range k.order {
+		if full || k.recs[id].seq > base {
+			n++
+		}
+	}
+	if n > 0 {
+		b.Ents = make([][8]int64, 0, n)
+	}
+	for _, id := range k.order {
+		if er := k.recs[id]; full || er.seq > base {
 			e := er.r
 			e[fAge] = int64(tick) - er.r[7]
 			b.Ents = append(b.Ents, e)
 		}
 	}
-	slices.SortFunc(b.Ents, func(x, y [8]int64) int { return int(x[0] - y[0]) })
 	if !full {
 		for id, s := range k.gone {
 			if s > base {
