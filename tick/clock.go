@@ -18,10 +18,12 @@ type Tick struct{ Due time.Time }
 // dedicated OS thread with nanosecond sleeps (clock_nanosleep on Linux),
 // never longer than 1 ms at a time, and sends each due room a Tick. Its
 // cost is one thread waking at most 1,000 times a second, a few percent
-// of one core, and no spinning.
+// of one core, and no spinning; with nothing scheduled it sleeps until
+// something is.
 type Clock struct {
 	mu   sync.Mutex
 	h    clockHeap
+	wake chan struct{} // capacity 1: something was scheduled
 	stop chan struct{}
 	done chan struct{}
 }
@@ -32,7 +34,7 @@ const maxNap = time.Millisecond
 
 // NewClock starts a clock. Close it when done.
 func NewClock() *Clock {
-	c := &Clock{stop: make(chan struct{}), done: make(chan struct{})}
+	c := &Clock{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -42,6 +44,10 @@ func (c *Clock) At(at time.Time, ref session.Ref) {
 	c.mu.Lock()
 	heap.Push(&c.h, clockItem{at: at, ref: ref})
 	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Close stops the clock; scheduled ticks are dropped.
@@ -60,11 +66,14 @@ func (c *Clock) run() {
 		default:
 		}
 		next := c.fire(time.Now())
-		nap := maxNap
-		if !next.IsZero() {
-			nap = min(time.Until(next), maxNap)
+		if next.IsZero() { // nothing scheduled: sleep until something is
+			select {
+			case <-c.wake:
+			case <-c.stop:
+			}
+			continue
 		}
-		if nap > 0 {
+		if nap := min(time.Until(next), maxNap); nap > 0 {
 			sleep(nap)
 		}
 	}

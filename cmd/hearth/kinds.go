@@ -14,13 +14,15 @@ const arenaOrbs = 16
 
 // registerKinds hands the runtime the object kinds hearth hosts: game
 // rooms ("room", running the arena demo game, listed in dir) and device
-// groups ("group", publishing through pub).
-func registerKinds(rt *session.Runtime, obs tick.Observer, dir *tick.Directory, pub iot.Publisher) error {
+// groups ("group", publishing through pub). Rooms take their ticks from
+// clock.
+func registerKinds(rt *session.Runtime, obs tick.Observer, dir *tick.Directory, clock *tick.Clock, pub iot.Publisher) error {
 	room, err := tick.Kind("room", tick.Config{
 		NewGame:   func(name string) tick.Game { return arena.New(arenaOrbs, seed(name)) },
 		Observer:  obs,
 		Directory: dir,
 		Tolerance: arena.Tolerance,
+		Clock:     clock,
 	})
 	if err != nil {
 		return err

@@ -71,6 +71,7 @@ type server struct {
 	quic    *transport.QUIC
 	certs   *transport.Certs
 	rooms   *tick.Directory
+	clock   *tick.Clock // precise tick wake-ups for the rooms
 	ingest  *transport.Ingest
 	http    *transport.HTTP
 	httpLn  net.Listener
@@ -135,7 +136,8 @@ func (s *server) start(cfg *config) (err error) {
 	metrics.SetStats(s.runtime.Stats)
 	s.rooms = tick.NewDirectory("room")
 	metrics.SetRooms(s.rooms.Counts)
-	if err := registerKinds(s.runtime, metrics, s.rooms, s.msg.conn); err != nil {
+	s.clock = tick.NewClock()
+	if err := registerKinds(s.runtime, metrics, s.rooms, s.clock, s.msg.conn); err != nil {
 		return err
 	}
 	if cfg.DurableIngest {
@@ -261,6 +263,9 @@ func (s *server) shutdown(ctx context.Context) error {
 	}
 	if s.runtime != nil {
 		errs = append(errs, s.runtime.Shutdown(ctx))
+	}
+	if s.clock != nil {
+		s.clock.Close()
 	}
 	if s.msg != nil {
 		s.msg.close(ctx)
