@@ -108,7 +108,7 @@ func (g *Group) checkpoint(c *session.Context) {
 		if err != nil {
 			continue
 		}
-		if b, err := msgpack.Marshal(s); err == nil {
+		if b, err := msgpack.Marshal(&s); err == nil {
 			_ = c.Storage().Put("dev/"+name, b)
 		}
 	}

@@ -1,0 +1,80 @@
+package iot
+
+import (
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Checkpoints encode every changed device every second: these encoders
+// write what the struct tags describe without reflection. Decoding (on
+// restart only) stays reflective.
+
+var (
+	_ msgpack.CustomEncoder = (*deviceState)(nil)
+	_ msgpack.CustomEncoder = (*metricCheck)(nil)
+	_ msgpack.CustomEncoder = (*windowState)(nil)
+)
+
+// EncodeMsgpack implements msgpack.CustomEncoder.
+func (s *deviceState) EncodeMsgpack(enc *msgpack.Encoder) error {
+	n := 3
+	if s.SeqHigh != 0 {
+		n++
+	}
+	if s.SeqSeen != 0 {
+		n++
+	}
+	err := firstErr(enc.EncodeMapLen(n),
+		enc.EncodeString("newest"), enc.EncodeInt(s.Newest),
+		enc.EncodeString("last_seen"), enc.EncodeInt(s.LastSeen))
+	if s.SeqHigh != 0 {
+		err = firstErr(err, enc.EncodeString("seq_high"), enc.EncodeUint(s.SeqHigh))
+	}
+	if s.SeqSeen != 0 {
+		err = firstErr(err, enc.EncodeString("seq_seen"), enc.EncodeUint(s.SeqSeen))
+	}
+	err = firstErr(err, enc.EncodeString("metrics"), enc.EncodeMapLen(len(s.Metrics)))
+	for name, mc := range s.Metrics {
+		err = firstErr(err, enc.EncodeString(name), mc.EncodeMsgpack(enc))
+	}
+	return err
+}
+
+// EncodeMsgpack implements msgpack.CustomEncoder.
+func (mc *metricCheck) EncodeMsgpack(enc *msgpack.Encoder) error {
+	err := firstErr(enc.EncodeMapLen(2), enc.EncodeString("windows"), enc.EncodeArrayLen(len(mc.Windows)))
+	for i := range mc.Windows {
+		err = firstErr(err, mc.Windows[i].EncodeMsgpack(enc))
+	}
+	err = firstErr(err, enc.EncodeString("detectors"), enc.EncodeArrayLen(len(mc.Detectors)))
+	for _, raw := range mc.Detectors {
+		err = firstErr(err, enc.Encode(raw))
+	}
+	return err
+}
+
+// EncodeMsgpack implements msgpack.CustomEncoder.
+func (w *windowState) EncodeMsgpack(enc *msgpack.Encoder) error {
+	err := firstErr(enc.EncodeMapLen(4),
+		enc.EncodeString("len"), enc.EncodeInt(int64(w.Len/time.Nanosecond)),
+		enc.EncodeString("head"), enc.EncodeInt(w.Head),
+		enc.EncodeString("empty"), enc.EncodeBool(w.Empty),
+		enc.EncodeString("panes"), enc.EncodeArrayLen(len(w.Panes)))
+	for i := range w.Panes {
+		err = firstErr(err, enc.EncodeArrayLen(5))
+		for _, f := range w.Panes[i] {
+			err = firstErr(err, enc.EncodeFloat64(f))
+		}
+	}
+	return err
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
