@@ -220,5 +220,5 @@ func addPerConn(r *Report, v *ServerView, held int64) {
 	r.Add("server_rss_per_conn", (v.RSSAfter-v.RSSBefore)/n, "B")
 	r.Add("server_heap_per_conn", (v.HeapAfter-v.HeapBefore)/n, "B")
 	r.Add("server_goroutines_per_conn", (v.GoroutinesAfter-v.GoroutinesBefore)/n, "")
-	r.Notes = append(r.Notes, "server figures compare a scrape before the run with one taken while the connections were held")
+	r.Notes = append(r.Notes, "server figures compare a scrape before the run with one taken while the connections were held; other work on the server (rooms hibernating, garbage collected) blurs them, so measure against a fresh server")
 }

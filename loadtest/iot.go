@@ -226,6 +226,7 @@ func iotReport(cfg IoTConfig, st *iotStats, w *watch, start time.Time, elapsed t
 	r.Notes = append(r.Notes,
 		"ingest_to_aggregate: every reading, from its publication to the first aggregate of its group that counts it (includes the wait for the group's next aggregate, every 1 s)",
 		"aggregate_freshness: per aggregate, the age of the newest reading it counts",
-		"server_* figures are the groups' own counters from their last aggregate; unaccounted = published − what they counted")
+		"server_* figures are the groups' own counters from their last aggregate; unaccounted = published − what they counted",
+		"sent_late may exceed server_late: a late reading that is its device's first has no watermark to be late against")
 	return r
 }
