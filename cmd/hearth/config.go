@@ -34,6 +34,7 @@ type config struct {
 	TLSKey      string        `yaml:"tls_key"`
 	AuthSecret  string        `yaml:"auth_secret"`
 	AdminSecret string        `yaml:"admin_secret"`
+	NATSAuth    string        `yaml:"nats_auth"`
 	// DurableIngest reads sensors through a JetStream stream, acknowledging
 	// each reading once the group state that includes it is committed.
 	DurableIngest bool `yaml:"durable_ingest"`
@@ -51,6 +52,7 @@ func bindFlags(fs *pflag.FlagSet, cfg *config, configFile *string) {
 	fs.StringVar(&cfg.HTTP, "http", d.HTTP, "HTTP listen address (dashboard, API, WebSocket, /metrics, /healthz)")
 	fs.StringVar(&cfg.QUIC, "quic", d.QUIC, "QUIC and WebTransport UDP listen address")
 	fs.StringVar(&cfg.NATS, "nats", d.NATS, "embedded NATS listen address")
+	fs.StringVar(&cfg.NATSAuth, "nats-auth", "", "USER:PASSWORD sensors must present to the embedded NATS server (they may publish on iot.> and subscribe to hearth.> only)")
 	fs.StringVar(&cfg.NATSURL, "nats-url", "", "external NATS URL to use instead of the embedded server")
 	fs.BoolVar(&cfg.Demo, "demo", false, "start demo bots (3 rooms, over QUIC and WebSocket) and simulated sensors (group demo-pumps, with anomalies) for the dashboard")
 	fs.StringVar(&cfg.Durability, "durability", d.Durability, "commit durability: sync (fsync, group-committed) or async (survives a process crash, not a power cut)")
@@ -157,6 +159,12 @@ func (c *config) withDefaults() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("config: --tls-cert and --tls-key go together"))
+	}
+	if _, err := parseNATSAuth(c.NATSAuth); err != nil {
+		errs = append(errs, err)
+	}
+	if c.NATSAuth != "" && c.NATSURL != "" {
+		errs = append(errs, errors.New("config: --nats-auth configures the embedded server; with --nats-url, put credentials in the URL"))
 	}
 	if c.AuthSecret != "" && len(c.AuthSecret) < 16 {
 		errs = append(errs, errors.New("config: --auth-secret must be at least 16 bytes"))

@@ -51,7 +51,7 @@ func (s *server) startDemo(auth *transport.Auth) (*demo, error) {
 		cancel()
 		return nil, err
 	}
-	nc, err := nats.Connect(s.msg.addr(), nats.Name("hearth-demo-sensors"))
+	nc, err := nats.Connect(s.msg.addr(), append(s.msg.sensorOptions(), nats.Name("hearth-demo-sensors"))...)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("demo: nats: %w", err)

@@ -20,6 +20,7 @@ const natsStartTimeout = 10 * time.Second
 // external one is used) and hearth's own connection to it.
 type messaging struct {
 	embedded *natsserver.Server // nil with --nats-url
+	auth     *natsAuth          // with --nats-auth
 	conn     *nats.Conn
 	closed   chan struct{} // closed when conn is closed
 }
@@ -34,9 +35,16 @@ func startNATS(cfg *config, log *slog.Logger) (*messaging, error) {
 	}
 	url := cfg.NATSURL
 	if url == "" {
-		ns, err := startEmbedded(cfg, log)
+		var err error
+		if m.auth, err = parseNATSAuth(cfg.NATSAuth); err != nil {
+			return nil, err
+		}
+		ns, err := startEmbedded(cfg, m.auth, log)
 		if err != nil {
 			return nil, err
+		}
+		if m.auth != nil {
+			opts = append(opts, nats.UserInfo(internalNATSUser, m.auth.internal))
 		}
 		m.embedded = ns
 		url = ns.ClientURL()
@@ -55,10 +63,13 @@ func startNATS(cfg *config, log *slog.Logger) (*messaging, error) {
 
 // startEmbedded runs the NATS server in this process, listening on
 // cfg.NATS, and waits until it accepts clients or reports why it cannot.
-func startEmbedded(cfg *config, log *slog.Logger) (*natsserver.Server, error) {
+func startEmbedded(cfg *config, auth *natsAuth, log *slog.Logger) (*natsserver.Server, error) {
 	opts, err := embeddedOptions(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if auth != nil {
+		opts.Users = auth.users()
 	}
 	ns, err := natsserver.NewServer(opts)
 	if err != nil {
@@ -114,6 +125,15 @@ func waitReady(ns *natsserver.Server, nl *natsLogger) error {
 		}
 	}
 	return nil
+}
+
+// sensorOptions are what a sensor-like client (the demo) needs to
+// connect: the sensors' credentials when --nats-auth is on.
+func (m *messaging) sensorOptions() []nats.Option {
+	if m.auth == nil {
+		return nil
+	}
+	return []nats.Option{nats.UserInfo(m.auth.user, m.auth.password)}
 }
 
 // addr is where clients reach the NATS server.
