@@ -49,6 +49,7 @@ type bot struct {
 	kinds  map[int32]int64
 	snap   uint32
 	seq    uint32
+	acked  uint32 // newest input the room says it applied
 }
 
 func newBot(t *testing.T, c *client.Client, room string, data tick.JoinData) *bot {
@@ -96,6 +97,7 @@ func (b *bot) read(t *testing.T, d time.Duration) {
 		}
 		b.world = tick.Reconstruct(b.view, body, b.joined.TickHz)
 		b.snap = f.Seq
+		b.acked = max(b.acked, f.Ack)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 
@@ -32,6 +33,10 @@ type Options struct {
 	// handshake completes (quic-go/quic-go#4303), harmless in practice
 	// but reported by the race detector.
 	EarlyData bool
+	// PacketConn, for QUIC, is the socket to send and receive through
+	// instead of a new one; the caller closes it (after the Client).
+	// Tests wrap one to lose packets.
+	PacketConn net.PacketConn
 }
 
 func (o Options) withDefaults() Options {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
 	"time"
 
@@ -27,13 +28,7 @@ func DialQUIC(ctx context.Context, addr string, o Options) (*Client, error) {
 		KeepAlivePeriod: 10 * time.Second,
 		MaxIdleTimeout:  30 * time.Second,
 	}
-	var conn *quic.Conn
-	var err error
-	if o.EarlyData {
-		conn, err = quic.DialAddrEarly(ctx, addr, tconf, qconf)
-	} else {
-		conn, err = quic.DialAddr(ctx, addr, tconf, qconf)
-	}
+	conn, err := dialQUIC(ctx, addr, tconf, qconf, o)
 	if err != nil {
 		return nil, fmt.Errorf("client: quic dial %s: %w", addr, err)
 	}
@@ -48,6 +43,24 @@ func DialQUIC(ctx context.Context, addr string, o Options) (*Client, error) {
 	w.dgram = func() bool { return conn.ConnectionState().SupportsDatagrams.Remote }
 	w.zeroRTT = func() bool { return conn.ConnectionState().Used0RTT }
 	return start(ctx, w, o)
+}
+
+func dialQUIC(ctx context.Context, addr string, tconf *tls.Config, qconf *quic.Config, o Options) (*quic.Conn, error) {
+	if o.PacketConn == nil {
+		if o.EarlyData {
+			return quic.DialAddrEarly(ctx, addr, tconf, qconf)
+		}
+		return quic.DialAddr(ctx, addr, tconf, qconf)
+	}
+	udp, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	tr := &quic.Transport{Conn: o.PacketConn}
+	if o.EarlyData {
+		return tr.DialEarly(ctx, udp, tconf, qconf)
+	}
+	return tr.Dial(ctx, udp, tconf, qconf)
 }
 
 // Used0RTT reports whether the connection's hello went in 0-RTT (QUIC
