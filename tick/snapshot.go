@@ -77,13 +77,13 @@ type entityRec struct {
 // reckoner decides which entities need new records, and which records and
 // removals a client with a given base must get.
 type reckoner struct {
-	hz   int64
-	pos  int64 // position tolerance, 1/16 units
-	ang  int64 // angle tolerance, 1/65536 turn
+	hz    int64
+	pos   int64 // position tolerance, 1/16 units
+	ang   int64 // angle tolerance, 1/65536 turn
 	recs  map[int32]*entityRec
 	order []int32          // the ids in recs, ascending: bodies list records in this order
 	gone  map[int32]uint32 // id → snapshot seq that removed it
-	seq  uint32           // newest snapshot
+	seq   uint32           // newest snapshot
 }
 
 func newReckoner(hz int, tol Tolerance) *reckoner {
