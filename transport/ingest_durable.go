@@ -16,8 +16,9 @@ import (
 // Durable ingest: readings go through a JetStream stream over the ingest
 // subjects and a durable consumer. A reading is acknowledged only once the
 // group state that includes it is committed (its checkpoint), so a crash
-// loses nothing: what was not acknowledged is delivered again. Delivery is
-// at least once.
+// loses nothing: what was not acknowledged is delivered again, from the
+// oldest unacknowledged reading on, when the server restarts. Delivery is
+// at least once; readings with a "seq" are counted once (iot dedupes).
 const (
 	durableStream   = "HEARTH_INGEST"
 	durableConsumer = "hearth"
@@ -42,10 +43,7 @@ func StartDurableIngest(nc *nats.Conn, rt *session.Runtime, kind, prefix string)
 	if err != nil {
 		return nil, fmt.Errorf("transport: ingest stream: %w", err)
 	}
-	cons, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable: durableConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: durableAckWait,
-		MaxAckPending: 1 << 18, DeliverPolicy: jetstream.DeliverAllPolicy,
-	})
+	cons, err := resumeConsumer(ctx, stream)
 	if err != nil {
 		return nil, fmt.Errorf("transport: ingest consumer: %w", err)
 	}
@@ -54,6 +52,32 @@ func StartDurableIngest(nc *nats.Conn, rt *session.Runtime, kind, prefix string)
 		return nil, fmt.Errorf("transport: ingest consume: %w", err)
 	}
 	return in, nil
+}
+
+// resumeConsumer (re)creates the durable consumer so that delivery starts
+// right after its acknowledgement floor: readings delivered before a crash
+// but never acknowledged come again first, in order, ahead of new ones.
+// (Left to JetStream's ack timeout they would arrive after newer readings
+// of the same device, behind its watermark.)
+func resumeConsumer(ctx context.Context, stream jetstream.Stream) (jetstream.Consumer, error) {
+	conf := jetstream.ConsumerConfig{
+		Durable: durableConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: durableAckWait,
+		MaxAckPending: 1 << 18, DeliverPolicy: jetstream.DeliverAllPolicy,
+	}
+	old, err := stream.Consumer(ctx, durableConsumer)
+	switch {
+	case errors.Is(err, jetstream.ErrConsumerNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		if floor := old.CachedInfo().AckFloor.Stream; floor > 0 {
+			conf.DeliverPolicy, conf.OptStartSeq = jetstream.DeliverByStartSequencePolicy, floor+1
+		}
+		if err := stream.DeleteConsumer(ctx, durableConsumer); err != nil {
+			return nil, err
+		}
+	}
+	return stream.CreateConsumer(ctx, conf)
 }
 
 // handleDurable routes one JetStream message; the group acknowledges it.
