@@ -110,6 +110,9 @@ type gameStats struct {
 	connect, join, rtt, jitter, age, resume *Hist
 	errors                                  Errors
 
+	// per second: round trips (inputs acknowledged), snapshots, inputs
+	rttTL, snapTL, inputTL *timeline
+
 	connected   atomic.Int64 // clients connected now
 	joined      atomic.Int64 // joins that succeeded, resumes excluded
 	snapshots   atomic.Int64
@@ -121,8 +124,12 @@ type gameStats struct {
 	connNanos   atomic.Int64 // connected time summed over clients
 }
 
-func newGameStats() *gameStats {
-	return &gameStats{connect: NewHist(), join: NewHist(), rtt: NewHist(), jitter: NewHist(), age: NewHist(), resume: NewHist()}
+func newGameStats(start time.Time) *gameStats {
+	return &gameStats{connect: NewHist(), join: NewHist(), rtt: NewHist(), jitter: NewHist(), age: NewHist(), resume: NewHist(),
+		rttTL:   newTimeline("round_trip", "inputs acknowledged", true, start),
+		snapTL:  newTimeline("snapshots", "snapshots received", false, start),
+		inputTL: newTimeline("inputs", "inputs sent", false, start),
+	}
 }
 
 // RunGame runs game clients against a hearth server and reports what
@@ -141,8 +148,8 @@ func RunGame(ctx context.Context, cfg GameConfig) (*Report, error) {
 		d.tls = pinnedTLS(sum)
 	}
 	before := scrapeBefore(ctx, cfg.Target.HTTP)
-	st := newGameStats()
 	start := time.Now()
+	st := newGameStats(start)
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	stop := startProgress(ctx, cfg.Progress, start, cfg.Duration, func() string {
@@ -190,6 +197,7 @@ func gameReport(cfg GameConfig, st *gameStats, start time.Time) *Report {
 		st.age.Summarize("snapshot_age"),
 		st.resume.Summarize("resume"),
 	}
+	r.Timelines = []Timeline{st.rttTL.Summarize(), st.snapTL.Summarize(), st.inputTL.Summarize()}
 	r.Notes = append(r.Notes,
 		"round_trip: input sent until a snapshot acknowledges it; includes waiting for the room's next tick and snapshot (the room sends nothing when nothing changed)",
 		"snapshot_age: a snapshot's delay beyond the least delay seen on its connection")

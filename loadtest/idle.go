@@ -79,6 +79,7 @@ func (c IdleConfig) withDefaults() (IdleConfig, error) {
 // idleStats is what an idle run measures.
 type idleStats struct {
 	connect     *Hist
+	connectTL   *timeline // connects per second, and their latency
 	errors      Errors
 	held        atomic.Int64 // connected now
 	connected   atomic.Int64 // ever connected
@@ -101,8 +102,8 @@ func RunIdle(ctx context.Context, cfg IdleConfig) (*Report, error) {
 		d.tls = pinnedTLS(sum)
 	}
 	before := scrapeBefore(ctx, cfg.Target.HTTP)
-	st := &idleStats{connect: NewHist()}
 	start := time.Now()
+	st := &idleStats{connect: NewHist(), connectTL: newTimeline("connect", "connects", true, start)}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	stop := startProgress(ctx, cfg.Progress, start, cfg.Duration, func() string {
@@ -157,6 +158,7 @@ func holdIdle(ctx context.Context, d *dialer, transport string, at time.Time, se
 	}
 	defer c.Close()
 	st.connect.Record(time.Since(t0))
+	st.connectTL.Record(time.Now(), time.Since(t0))
 	st.connected.Add(1)
 	st.held.Add(1)
 	defer st.held.Add(-1)
@@ -208,6 +210,7 @@ func idleReport(cfg IdleConfig, st *idleStats, start time.Time, held int64) *Rep
 	r.Add("failed", float64(int64(cfg.Clients)-st.connected.Load()), "")
 	r.Add("disconnects", float64(st.disconnects.Load()), "")
 	r.Latencies = []Latency{st.connect.Summarize("connect")}
+	r.Timelines = []Timeline{st.connectTL.Summarize()}
 	return r
 }
 

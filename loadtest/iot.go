@@ -48,6 +48,13 @@ type IoTConfig struct {
 	// SKAB, when set, is a directory of SKAB CSVs whose rows the sensors
 	// replay (sensor i plays file i mod files) instead of a sine wave.
 	SKAB string `json:"skab,omitempty"`
+	// Spikes is how many anomalies to inject, each one reading of its own
+	// sensor with every metric at 10,000 (see spikePlan); the run then
+	// times each from publication to the alert it opens.
+	Spikes int `json:"spikes,omitempty"`
+	// SpikeDetectors: SpikeThreshold (default; configures the run's
+	// groups over HTTP first) or SpikeDefault.
+	SpikeDetectors string `json:"spike_detectors,omitempty"`
 	// MaxClients refuses more sensors. Default 100,000.
 	MaxClients int `json:"max_clients"`
 	// AllowRemote permits a non-loopback NATS.
@@ -90,6 +97,9 @@ func (c IoTConfig) withDefaults() (IoTConfig, error) {
 	if c.MaxClients == 0 {
 		c.MaxClients = 100_000
 	}
+	if c.Spikes > 0 && c.SpikeDetectors == "" {
+		c.SpikeDetectors = SpikeThreshold
+	}
 	return c, c.validate()
 }
 
@@ -107,8 +117,16 @@ func (c IoTConfig) validate() error {
 		return errors.New("loadtest: bad is a fraction, 0 to 1")
 	case c.Duration <= 0 || c.Settle < 0:
 		return errors.New("loadtest: duration must be positive")
-	case strings.ContainsAny(c.GroupPrefix, ".*> \x00"):
+	case strings.ContainsAny(c.GroupPrefix, ".*> \x00/?#%"):
 		return errors.New("loadtest: group prefix must be one NATS subject token")
+	case c.Spikes < 0 || c.Spikes > c.Sensors:
+		return errors.New("loadtest: spikes must be 0 to the number of sensors (one per sensor)")
+	case c.Spikes > 0 && c.SpikeDetectors != SpikeThreshold && c.SpikeDetectors != SpikeDefault:
+		return fmt.Errorf("loadtest: unknown spike detectors %q (threshold or default)", c.SpikeDetectors)
+	case c.Spikes > 0 && c.SpikeDetectors == SpikeThreshold && c.HTTP == "-":
+		return errors.New("loadtest: threshold spikes configure the groups over HTTP: give --http")
+	case c.Spikes > 0 && c.Rate == 0:
+		return errors.New("loadtest: spikes need a rate above 0")
 	}
 	if !c.AllowRemote {
 		http := c.HTTP
@@ -124,6 +142,8 @@ func (c IoTConfig) validate() error {
 type iotStats struct {
 	latency   *Hist // every reading, until an aggregate counts it
 	fresh     *Hist // the newest reading an aggregate counts
+	latencyTL *timeline
+	pubTL     *timeline
 	published atomic.Int64
 	bad       [len(badKinds)]atomic.Int64
 	errors    Errors
@@ -154,8 +174,23 @@ func RunIoT(ctx context.Context, cfg IoTConfig) (*Report, error) {
 		return nil, fmt.Errorf("loadtest: nats: %w", err)
 	}
 	defer nc.Close()
-	st := &iotStats{latency: NewHist(), fresh: NewHist()}
+	plan, err := spikePlan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if len(plan) > 0 && cfg.SpikeDetectors == SpikeThreshold {
+		if err := configureGroups(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	t0 := time.Now()
+	st := &iotStats{latency: NewHist(), fresh: NewHist(),
+		latencyTL: newTimeline("ingest_to_aggregate", "readings counted", true, t0),
+		pubTL:     newTimeline("published", "readings published", false, t0)}
 	w := newWatch(cfg, st)
+	if len(plan) > 0 {
+		w.spikes = newSpikes(cfg.GroupPrefix, newTimeline("spike_to_alert", "spikes alerted", true, t0), &st.errors)
+	}
 	if err := w.subscribe(nc); err != nil {
 		return nil, err
 	}
@@ -170,7 +205,7 @@ func RunIoT(ctx context.Context, cfg IoTConfig) (*Report, error) {
 	stop := startProgress(pctx, cfg.Progress, start, cfg.Duration, func() string {
 		return fmt.Sprintf("published %d  aggregates %d", st.published.Load(), w.aggregates.Load())
 	})
-	publish(pctx, nc, cfg, src, w, st)
+	publish(pctx, nc, cfg, src, plan, w, st)
 	stop()
 	elapsed := time.Since(start)
 	if err := nc.FlushTimeout(5 * time.Second); err != nil {
@@ -186,14 +221,16 @@ func RunIoT(ctx context.Context, cfg IoTConfig) (*Report, error) {
 // publish runs the sensors until ctx ends. Each worker owns whole groups,
 // so that the readings of one group leave in the order the watch
 // numbered them.
-func publish(ctx context.Context, nc *nats.Conn, cfg IoTConfig, src []series, w *watch, st *iotStats) {
+func publish(ctx context.Context, nc *nats.Conn, cfg IoTConfig, src []series, plan map[int]uint64, w *watch, st *iotStats) {
 	workers := min(cfg.Groups, 16)
 	var wg sync.WaitGroup
 	for k := range workers {
 		var sensors []*sensor
 		for i := range cfg.Sensors {
 			if g := i % cfg.Groups; g%workers == k {
-				sensors = append(sensors, newSensor(i, cfg, src))
+				s := newSensor(i, cfg, src)
+				s.spikeAt = plan[i]
+				sensors = append(sensors, s)
 			}
 		}
 		wg.Go(func() { runWorker(ctx, nc, cfg, sensors, w, st) })
@@ -223,6 +260,10 @@ func iotReport(cfg IoTConfig, st *iotStats, w *watch, start time.Time, elapsed t
 	r.Add("late_messages", float64(w.late.Load()), "")
 	r.Add("rejected_messages", float64(w.rejected.Load()), "")
 	r.Latencies = []Latency{st.latency.Summarize("ingest_to_aggregate"), st.fresh.Summarize("aggregate_freshness")}
+	r.Timelines = []Timeline{st.latencyTL.Summarize(), st.pubTL.Summarize()}
+	if w.spikes != nil {
+		w.spikes.report(r, cfg)
+	}
 	r.Notes = append(r.Notes,
 		"ingest_to_aggregate: every reading, from its publication to the first aggregate of its group that counts it (includes the wait for the group's next aggregate, every 1 s)",
 		"aggregate_freshness: per aggregate, the age of the newest reading it counts",

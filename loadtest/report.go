@@ -22,7 +22,9 @@ type Report struct {
 	Latencies []Latency      `json:"latencies"`
 	Errors    map[string]int `json:"errors"`
 	Server    *ServerView    `json:"server,omitempty"`
-	Notes     []string       `json:"notes,omitempty"`
+	// Timelines are the run's main series, second by second.
+	Timelines []Timeline `json:"timelines,omitempty"`
+	Notes     []string   `json:"notes,omitempty"`
 }
 
 // Figure is one named measurement.
@@ -67,6 +69,16 @@ func (r *Report) Latency(name string) (Latency, bool) {
 		}
 	}
 	return Latency{}, false
+}
+
+// Timeline returns the named timeline, and whether there is one.
+func (r *Report) Timeline(name string) (Timeline, bool) {
+	for _, t := range r.Timelines {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Timeline{}, false
 }
 
 // WriteJSON writes the report, indented, to path.

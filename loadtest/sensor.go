@@ -14,7 +14,10 @@ import (
 // SKAB series.
 type sensor struct {
 	group   int
+	name    string // group name
+	device  string
 	subject string
+	spikeAt uint64 // the seq of its spike reading; 0: none
 	seq     uint64
 	phase   float64
 	src     *series
@@ -22,7 +25,8 @@ type sensor struct {
 
 func newSensor(i int, cfg IoTConfig, src []series) *sensor {
 	g := i % cfg.Groups
-	s := &sensor{group: g, subject: fmt.Sprintf("iot.%s-%d.d%d", cfg.GroupPrefix, g, i), phase: float64(i)}
+	s := &sensor{group: g, name: fmt.Sprintf("%s-%d", cfg.GroupPrefix, g), device: fmt.Sprintf("d%d", i), phase: float64(i)}
+	s.subject = "iot." + s.name + "." + s.device
 	if len(src) > 0 {
 		s.src = &src[i%len(src)]
 	}
@@ -78,20 +82,32 @@ func runWorker(ctx context.Context, nc *nats.Conn, cfg IoTConfig, sensors []*sen
 }
 
 func publishOne(nc *nats.Conn, cfg IoTConfig, s *sensor, now time.Time, rng *rand.Rand, w *watch, st *iotStats) error {
+	spike := s.spikeAt != 0 && s.seq+1 == s.spikeAt && w.spikes != nil
 	bad := ""
-	if cfg.Bad > 0 && rng.Float64() < cfg.Bad {
+	if !spike && cfg.Bad > 0 && rng.Float64() < cfg.Bad {
 		k := rng.IntN(len(badKinds))
 		bad = badKinds[k]
 		st.bad[k].Add(1)
 	}
-	payload, err := encodeReading(cfg.Format, s.next(now, rng), bad, now)
+	r := s.next(now, rng)
+	if spike {
+		for k := range r.Metrics {
+			r.Metrics[k] = spikeValue
+		}
+	}
+	payload, err := encodeReading(cfg.Format, r, bad, now)
 	if err != nil {
 		return err
 	}
-	w.sent(s.group, time.Now())
+	at := time.Now()
+	w.sent(s.group, at)
+	if spike {
+		w.spikes.sent(s.name, s.device, at)
+	}
 	if err := nc.Publish(s.subject, payload); err != nil {
 		return err
 	}
 	st.published.Add(1)
+	st.pubTL.Count(at, 1)
 	return nil
 }

@@ -48,6 +48,7 @@ func (p *player) sendInputs(ctx context.Context, snap *atomic.Uint32) error {
 				return err
 			}
 			p.st.inputs.Add(1)
+			p.st.inputTL.Count(now, 1)
 		}
 	}
 }
@@ -72,9 +73,11 @@ func (p *player) receive(ctx context.Context, snap *atomic.Uint32) error {
 			}
 			snap.Store(f.Seq)
 			p.st.snapshots.Add(1)
+			p.st.snapTL.Count(now, 1)
 			rtts = p.in.ack(f.Ack, now, rtts[:0])
 			for _, d := range rtts {
 				p.st.rtt.RecordCorrected(d, p.period)
+				p.st.rttTL.Record(now, d)
 			}
 			p.observeSnapshot(f, now)
 		case codec.KindError:

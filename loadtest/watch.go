@@ -65,6 +65,7 @@ type watch struct {
 	groups []*groupTrack
 	st     *iotStats
 	subs   []*nats.Subscription
+	spikes *spikes // nil: no spikes injected
 
 	aggregates, late, rejected atomic.Int64
 }
@@ -88,6 +89,13 @@ func (w *watch) subscribe(nc *nats.Conn) error {
 			return fmt.Errorf("loadtest: subscribe %s: %w", subj, err)
 		}
 		_ = sub.SetPendingLimits(-1, 256<<20)
+		w.subs = append(w.subs, sub)
+	}
+	if w.spikes != nil {
+		sub, err := w.spikes.subscribe(nc)
+		if err != nil {
+			return err
+		}
 		w.subs = append(w.subs, sub)
 	}
 	return nc.Flush()
@@ -137,7 +145,9 @@ func (w *watch) onAggregate(m *nats.Msg) {
 	if prev, n := gt.last.processed(), a.Counts.processed(); n > prev && n <= int64(len(gt.sentAt)) {
 		w.st.fresh.RecordCorrected(now.Sub(time.Unix(0, gt.sentAt[n-1])), aggEvery)
 		for _, at := range gt.sentAt[prev:n] {
-			w.st.latency.Record(now.Sub(time.Unix(0, at)))
+			d := now.Sub(time.Unix(0, at))
+			w.st.latency.Record(d)
+			w.st.latencyTL.Record(now, d)
 		}
 	}
 	gt.last, gt.seen = a.Counts, true

@@ -15,7 +15,7 @@ import (
 // loadtestFlags are the flags every loadtest mode shares.
 type loadtestFlags struct {
 	http, quic, nats string
-	jsonOut          string
+	jsonOut, htmlOut string
 	allowRemote      bool
 	maxClients       int
 	duration         time.Duration
@@ -34,6 +34,7 @@ func newLoadtestCmd() *cobra.Command {
 	pf.StringVar(&f.quic, "quic", "127.0.0.1:4433", "server QUIC and WebTransport address")
 	pf.StringVar(&f.nats, "nats", "nats://127.0.0.1:4222", "server NATS (iot)")
 	pf.StringVar(&f.jsonOut, "json", "", "write every figure to this JSON file")
+	pf.StringVar(&f.htmlOut, "report", "", "write a self-contained HTML report with plots over time to this file")
 	pf.BoolVar(&f.allowRemote, "allow-remote", false, "allow a target that is not a loopback address")
 	pf.IntVar(&f.maxClients, "max-clients", 0, "refuse runs with more clients or sensors (default 10,000 game, 100,000 iot and idle)")
 	pf.DurationVar(&f.duration, "duration", 10*time.Second, "bound of the run")
@@ -93,6 +94,9 @@ func newLoadtestIoTCmd(f *loadtestFlags) *cobra.Command {
 	fl.Float64Var(&c.Bad, "bad", 0, "share of readings sent malformed, NaN or late")
 	fl.StringVar(&c.SKAB, "skab-dir", "", "replay the SKAB CSVs under this directory (skab preset: "+loadtest.DefaultSKABDir+")")
 	fl.StringVar(&c.GroupPrefix, "group-prefix", "", "groups are <prefix>-<n> (default lt-<random>)")
+	fl.IntVar(&c.Spikes, "spikes", 0, "inject this many anomalies (one reading at 10,000 on distinct sensors, spread over the run) and time each to its alert")
+	fl.StringVar(&c.SpikeDetectors, "spike-detectors", loadtest.SpikeThreshold,
+		"threshold: configure the run's groups with a threshold detector over HTTP first; default: keep the server's detectors and spike after their warm-up")
 	return cmd
 }
 
@@ -129,7 +133,12 @@ func runLoadtest(cmd *cobra.Command, f *loadtestFlags, run func(context.Context)
 		return err
 	}
 	if f.jsonOut != "" {
-		return r.WriteJSON(f.jsonOut)
+		if err := r.WriteJSON(f.jsonOut); err != nil {
+			return err
+		}
+	}
+	if f.htmlOut != "" {
+		return r.WriteHTML(f.htmlOut)
 	}
 	return nil
 }

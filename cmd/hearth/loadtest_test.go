@@ -80,6 +80,9 @@ func TestLoadtestModes(t *testing.T) {
 		if !strings.Contains(table, "round_trip") {
 			t.Errorf("summary table:\n%s", table)
 		}
+		if tl, ok := r.Timeline("round_trip"); !ok || !tl.Latency || len(tl.Points) == 0 {
+			t.Errorf("round trip timeline %+v", tl)
+		}
 	})
 	t.Run("iot", func(t *testing.T) {
 		r, _ := runLoadtestCmd(t, append([]string{"iot", "--sensors", "50", "--groups", "3", "--rate", "10", "--bad", "0.1",
@@ -110,6 +113,36 @@ func TestLoadtestModes(t *testing.T) {
 			t.Errorf("server view %+v", r.Server)
 		}
 	})
+}
+
+// Spikes injected by `loadtest iot --spikes` each open an alert, timed
+// from publication; --report writes the HTML page with its plots. (Its
+// own test and server: TestLoadtestModes stays under 10 s.)
+func TestLoadtestIoTSpikes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	s := startInProcess(t, t.TempDir())
+	addrs := []string{"--http", s.httpLn.Addr().String(), "--quic", s.quic.Addr().String(), "--nats", s.msg.addr(), "--duration", "2s"}
+	html := filepath.Join(t.TempDir(), "report.html")
+	r, table := runLoadtestCmd(t, append([]string{"iot", "--sensors", "20", "--groups", "2", "--rate", "10",
+		"--spikes", "4", "--report", html}, addrs...)...)
+	if inj := figure(t, r, "spikes_injected"); inj != 4 || figure(t, r, "spikes_alerted") != inj || figure(t, r, "alerts_not_spikes") != 0 {
+		t.Errorf("figures %+v", r.Figures)
+	}
+	if l, ok := r.Latency("spike_to_alert"); !ok || l.Count != 4 || l.Max > 2000 {
+		t.Errorf("spike to alert %+v", l)
+	}
+	if tl, ok := r.Timeline("published"); !ok || len(tl.Points) < 2 || tl.Points[1].Count == 0 {
+		t.Errorf("published timeline %+v", tl)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil || strings.Count(string(b), "<svg ") < 4 || !strings.Contains(string(b), "spike_to_alert") {
+		t.Errorf("html report (%v):\n%.500s", err, b)
+	}
+	if !strings.Contains(table, "spike_to_alert") || len(r.Errors) != 0 {
+		t.Errorf("errors %v, table:\n%s", r.Errors, table)
+	}
 }
 
 // A target off this machine is refused before any traffic.
