@@ -153,6 +153,8 @@ func writeErr(w http.ResponseWriter, err error) {
 		code = http.StatusBadRequest
 	case errors.Is(err, session.ErrMailboxFull), errors.Is(err, context.DeadlineExceeded):
 		code = http.StatusServiceUnavailable
+	case errors.Is(err, session.ErrStorageFull):
+		code = http.StatusInsufficientStorage
 	}
 	writeJSON(w, code, map[string]string{"error": err.Error()})
 }

@@ -18,4 +18,7 @@ var (
 	ErrNotAttached    = errors.New("session: connection not attached")
 	ErrCommitFailed   = errors.New("session: commit failed")
 	ErrTooManyAlarms  = errors.New("session: too many alarms")
+	// ErrStorageFull: the store refuses writes until space is freed;
+	// reads go on.
+	ErrStorageFull = errors.New("session: storage full")
 )

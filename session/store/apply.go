@@ -29,6 +29,11 @@ func (s *Store) Apply(batches []*session.Batch) []error {
 	if len(batches) == 0 {
 		return errs
 	}
+	if s.disk != nil {
+		if err := s.disk.check(time.Now()); err != nil {
+			return fill(errs, err)
+		}
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.commitSplit(batches, errs, time.Now())

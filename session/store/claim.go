@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -31,6 +32,11 @@ func (s *Store) Claim(id session.ID, epoch uint64) error {
 		return nil
 	case stored > epoch:
 		return staleClaim(id, epoch, stored)
+	}
+	if s.disk != nil {
+		if err := s.disk.check(time.Now()); err != nil {
+			return err
+		}
 	}
 	return s.claimLocked(id, epoch)
 }

@@ -18,7 +18,8 @@ import (
 type Store struct {
 	db   *badger.DB
 	opts Options
-	gc   *gcLoop // nil in memory
+	gc   *gcLoop    // nil in memory
+	disk *diskGuard // nil in memory
 
 	// wmu serializes write transactions, so the epoch a batch is checked
 	// against is still the stored one when the batch commits.
@@ -58,6 +59,7 @@ func Open(o Options) (*Store, error) {
 	s := &Store{db: db, opts: o}
 	if !o.InMemory {
 		s.gc = startGC(db, o.GCInterval, o.Logger)
+		s.disk = newDiskGuard(o.Dir)
 	}
 	return s, nil
 }
