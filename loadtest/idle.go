@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -113,8 +114,13 @@ func RunIdle(ctx context.Context, cfg IdleConfig) (*Report, error) {
 	sem := make(chan struct{}, cfg.Parallel)
 	for i := range cfg.Clients {
 		dials.Add(1)
+		t := transportFor(cfg.Transport, i)
+		var src net.IP
+		if t == TransportQUIC {
+			src = sourceFor(cfg.Target.QUIC, i)
+		}
 		holds.Go(func() {
-			holdIdle(ctx, d, transportFor(cfg.Transport, i), start.Add(cfg.RampUp*time.Duration(i)/time.Duration(cfg.Clients)), sem, &dials, st)
+			holdIdle(ctx, d, t, src, start.Add(cfg.RampUp*time.Duration(i)/time.Duration(cfg.Clients)), sem, &dials, st)
 		})
 	}
 	peak, heldAtPeak := scrapePeak(ctx, cfg, &dials, start, st)
@@ -130,7 +136,7 @@ func RunIdle(ctx context.Context, cfg IdleConfig) (*Report, error) {
 
 // holdIdle connects one client when its turn comes and holds it until
 // ctx ends.
-func holdIdle(ctx context.Context, d *dialer, transport string, at time.Time, sem chan struct{}, dials *sync.WaitGroup, st *idleStats) {
+func holdIdle(ctx context.Context, d *dialer, transport string, src net.IP, at time.Time, sem chan struct{}, dials *sync.WaitGroup, st *idleStats) {
 	dialed := false
 	done := func() {
 		if !dialed {
@@ -149,13 +155,14 @@ func holdIdle(ctx context.Context, d *dialer, transport string, at time.Time, se
 	}
 	t0 := time.Now()
 	dctx, cancel := context.WithTimeout(ctx, joinTimeout)
-	c, err := d.dial(dctx, transport)
+	c, release, err := d.dialFrom(dctx, transport, src)
 	cancel()
 	<-sem
 	if err != nil {
 		st.errors.AddErr(err, "dial")
 		return
 	}
+	defer release()
 	defer c.Close()
 	st.connect.Record(time.Since(t0))
 	st.connectTL.Record(time.Now(), time.Since(t0))
@@ -209,8 +216,12 @@ func idleReport(cfg IdleConfig, st *idleStats, start time.Time, held int64) *Rep
 	r.Add("held_at_peak", float64(held), "")
 	r.Add("failed", float64(int64(cfg.Clients)-st.connected.Load()), "")
 	r.Add("disconnects", float64(st.disconnects.Load()), "")
+	if src := sources(cfg); src > 0 {
+		r.Add("quic_source_addresses", float64(src), "")
+	}
 	r.Latencies = []Latency{st.connect.Summarize("connect")}
 	r.Timelines = []Timeline{st.connectTL.Summarize()}
+	r.Notes = append(r.Notes, idleSourceNote)
 	return r
 }
 
@@ -225,3 +236,20 @@ func addPerConn(r *Report, v *ServerView, held int64) {
 	r.Add("server_goroutines_per_conn", (v.GoroutinesAfter-v.GoroutinesBefore)/n, "")
 	r.Notes = append(r.Notes, "server figures compare a scrape before the run with one taken while the connections were held; other work on the server (rooms hibernating, garbage collected) blurs them, so measure against a fresh server")
 }
+
+// sources counts the source addresses the run's QUIC clients bind (0:
+// none bound).
+func sources(cfg IdleConfig) int {
+	n := 0
+	for i := range cfg.Clients {
+		if transportFor(cfg.Transport, i) == TransportQUIC {
+			if ip := sourceFor(cfg.Target.QUIC, i); ip != nil {
+				n = max(n, int(ip.To4()[3]))
+			}
+		}
+	}
+	return n
+}
+
+// idleSourceNote says which connections spread their source addresses.
+const idleSourceNote = "source addresses: raw QUIC clients bind their own UDP socket, 20,000 per address over 127.0.0.1, .2, … (one socket per connection: client.DialQUIC makes a quic.Transport per dial, which cannot share a socket); WebSocket and WebTransport clients cannot (transport/client dials them through http.DefaultClient and its own HTTP/3 transport, taking no dialer), so past ~28,000 connections to one server address they run out of ephemeral ports"
