@@ -165,9 +165,7 @@ func RunGame(ctx context.Context, cfg GameConfig) (*Report, error) {
 	stop()
 	r := gameReport(cfg, st, start)
 	r.Server = serverView(cfg.Target.HTTP, before)
-	if cfg.Preset == PresetNakamaMatch {
-		r.Notes = append(r.Notes, nakamaNote)
-	}
+	r.Notes = append(r.Notes, presetNotes(cfg)...)
 	return r, nil
 }
 

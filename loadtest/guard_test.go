@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,7 +60,20 @@ func TestPresets(t *testing.T) {
 	if err := c.applyPreset(); err != nil || c.SKAB != DefaultSKABDir || c.Groups != 1 {
 		t.Fatalf("skab: %+v %v", c, err)
 	}
-	if _, err := (GameConfig{Preset: "colyseus"}).withDefaults(); err == nil {
+	g, err = GameConfig{Preset: PresetColyseus, Clients: 20}.withDefaults()
+	if err != nil || g.Rooms != 3 || g.InputRate != 60 {
+		t.Fatalf("colyseus: %+v %v", g, err)
+	}
+	if g, _ := (GameConfig{Preset: PresetColyseus}).withDefaults(); g.Clients != 96 || g.Rooms != 12 {
+		t.Fatalf("colyseus defaults: %+v", g)
+	}
+	if n := presetNotes(g); len(n) != 1 || !strings.Contains(n[0], "60 Hz simulation") {
+		t.Fatalf("colyseus note %q", n)
+	}
+	if n := presetNotes(GameConfig{}); len(n) != 0 {
+		t.Fatalf("notes without a preset: %q", n)
+	}
+	if _, err := (GameConfig{Preset: "nosuch"}).withDefaults(); err == nil {
 		t.Fatal("unknown preset accepted")
 	}
 }

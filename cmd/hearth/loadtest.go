@@ -38,7 +38,7 @@ func newLoadtestCmd() *cobra.Command {
 	pf.BoolVar(&f.allowRemote, "allow-remote", false, "allow a target that is not a loopback address")
 	pf.IntVar(&f.maxClients, "max-clients", 0, "refuse runs with more clients or sensors (default 10,000 game, 100,000 iot and idle)")
 	pf.DurationVar(&f.duration, "duration", 10*time.Second, "bound of the run")
-	pf.StringVar(&f.preset, "preset", "", "workload preset: nakama-match (game), skab (iot)")
+	pf.StringVar(&f.preset, "preset", "", "workload preset: nakama-match or colyseus (game), skab (iot)")
 	cmd.AddCommand(newLoadtestGameCmd(f), newLoadtestIoTCmd(f), newLoadtestIdleCmd(f))
 	return cmd
 }
@@ -60,11 +60,11 @@ func newLoadtestGameCmd(f *loadtestFlags) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&c.Clients, "clients", 0, "clients (default 10; nakama-match 100)")
-	fl.IntVar(&c.Rooms, "rooms", 0, "rooms the clients spread over (default one per 10 clients)")
+	fl.IntVar(&c.Clients, "clients", 0, "clients (default 10; nakama-match 100, colyseus 96)")
+	fl.IntVar(&c.Rooms, "rooms", 0, "rooms the clients spread over (default one per 10 clients; colyseus one per 8)")
 	fl.StringVar(&c.Transport, "transport", "quic", "quic, ws, webtransport or mix")
 	fl.BoolVar(&c.JSON, "ws-json", false, "WebSocket clients use JSON frames")
-	fl.Float64Var(&c.InputRate, "input-rate", 0, "inputs per second per client (default 10; nakama-match 2)")
+	fl.Float64Var(&c.InputRate, "input-rate", 0, "inputs per second per client (default 10; nakama-match 2, colyseus 60)")
 	fl.DurationVar(&c.RampUp, "ramp-up", 0, "spread the connects over this long (default duration/10)")
 	fl.Float64Var(&c.Churn, "churn", 0, "share of clients that drop once and resume with their token")
 	fl.StringVar(&c.RoomPrefix, "room-prefix", "", "rooms are room/<prefix>-<n> (default lt-<random>)")
