@@ -90,6 +90,17 @@ func TestDashboardInBrowser(t *testing.T) {
 		waitJS(`Number(document.querySelector("#arena")?.dataset.entities || 0) >= 3`),
 		waitJS(`document.querySelectorAll("#players tr").length >= 4`),
 	)
+
+	// On a phone the pages fit the screen's width (tables scroll inside
+	// their panels).
+	for _, page := range []string{"#/", "#/group/demo-pumps", "#/room/demo-1"} {
+		run(t, ctx, "phone "+page,
+			chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+			goTo(page),
+			waitJS(`document.querySelector("main section") !== null`),
+			waitJS(`document.documentElement.scrollWidth <= window.innerWidth + 1`),
+		)
+	}
 }
 
 func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action[chromedp.Void]) {
