@@ -12,6 +12,9 @@ import (
 // means the server defaults.
 type GroupConfig struct {
 	AllowedLatenessMs int64          `json:"allowed_lateness_ms,omitempty" msgpack:"allowed_lateness_ms,omitempty"`
+	// OfflineAfterMs opens an offline alert for a device silent that long
+	// (default: the server's, 1 min).
+	OfflineAfterMs int64 `json:"offline_after_ms,omitempty" msgpack:"offline_after_ms,omitempty"`
 	Detectors         []DetectorSpec `json:"detectors,omitempty" msgpack:"detectors,omitempty"`
 }
 
@@ -41,6 +44,9 @@ var ErrBadConfig = errors.New("iot: bad group config")
 func (c GroupConfig) Validate() error {
 	if c.AllowedLatenessMs < 0 || c.AllowedLatenessMs > int64(24*time.Hour/time.Millisecond) {
 		return fmt.Errorf("%w: allowed_lateness_ms %d", ErrBadConfig, c.AllowedLatenessMs)
+	}
+	if c.OfflineAfterMs != 0 && (c.OfflineAfterMs < 1000 || c.OfflineAfterMs > int64(7*24*time.Hour/time.Millisecond)) {
+		return fmt.Errorf("%w: offline_after_ms %d: want 1 s to 7 days", ErrBadConfig, c.OfflineAfterMs)
 	}
 	if len(c.Detectors) > 64 {
 		return fmt.Errorf("%w: %d detectors, at most 64", ErrBadConfig, len(c.Detectors))

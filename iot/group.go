@@ -116,7 +116,7 @@ func (g *Group) Load(c *session.Context) error {
 	}
 	if len(g.devices) > 0 {
 		g.watch = true
-		_ = c.SetAlarm(offlineAlarm, time.Now().Add(g.cfg.OfflineAfter/2))
+		_ = c.SetAlarm(offlineAlarm, time.Now().Add(g.offlineAfter()/2))
 	}
 	return c.Storage().List("alert/", func(_ string, v []byte) bool {
 		var a Alert
@@ -399,7 +399,7 @@ func (g *Group) seen(c *session.Context, name string, d *device, now time.Time) 
 	}
 	if !g.watch {
 		g.watch = true
-		_ = c.SetAlarm(offlineAlarm, now.Add(g.cfg.OfflineAfter/2))
+		_ = c.SetAlarm(offlineAlarm, now.Add(g.offlineAfter()/2))
 	}
 }
 
@@ -409,12 +409,12 @@ func (g *Group) checkOffline(c *session.Context, now time.Time) {
 	for name, d := range g.devices {
 		silent := now.Sub(time.Unix(0, d.lastSeen))
 		key := alertKey(name, "", offlineDetector)
-		if _, open := g.alerts[key]; open || silent < g.cfg.OfflineAfter {
+		if _, open := g.alerts[key]; open || silent < g.offlineAfter() {
 			continue
 		}
-		f := Finding{Detector: offlineDetector, Value: silent.Seconds(), Low: 0, High: g.cfg.OfflineAfter.Seconds(),
-			Score:  silent.Seconds() / g.cfg.OfflineAfter.Seconds(),
-			Reason: fmt.Sprintf("no reading for %s (limit %s)", silent.Round(time.Second), g.cfg.OfflineAfter)}
+		f := Finding{Detector: offlineDetector, Value: silent.Seconds(), Low: 0, High: g.offlineAfter().Seconds(),
+			Score:  silent.Seconds() / g.offlineAfter().Seconds(),
+			Reason: fmt.Sprintf("no reading for %s (limit %s)", silent.Round(time.Second), g.offlineAfter())}
 		a := &Alert{ID: strconv.Itoa(g.nextID), Device: name, State: AlertOpen, Opened: now, Last: now, Count: 1,
 			Finding: f, Worst: f.Score, groupKey: key}
 		g.nextID++
@@ -423,8 +423,16 @@ func (g *Group) checkOffline(c *session.Context, now time.Time) {
 	}
 	g.watch = len(g.devices) > 0
 	if g.watch {
-		_ = c.SetAlarm(offlineAlarm, now.Add(g.cfg.OfflineAfter/2))
+		_ = c.SetAlarm(offlineAlarm, now.Add(g.offlineAfter()/2))
 	}
+}
+
+// offlineAfter is how long a device may be silent before it is offline.
+func (g *Group) offlineAfter() time.Duration {
+	if g.conf.OfflineAfterMs > 0 {
+		return time.Duration(g.conf.OfflineAfterMs) * time.Millisecond
+	}
+	return g.cfg.OfflineAfter
 }
 
 // loadConfig reads the stored configuration and applies it.
@@ -473,6 +481,9 @@ func (g *Group) setConfig(c *session.Context, conf GroupConfig) error {
 	}
 	g.conf = conf
 	g.applyConfig()
+	if g.watch { // the offline limit may have changed
+		_ = c.SetAlarm(offlineAlarm, time.Now().Add(g.offlineAfter()/2))
+	}
 	for name, d := range g.devices {
 		for metric, ms := range d.metrics {
 			ms.detectors = g.opts.Detectors(metric)

@@ -3,6 +3,7 @@ package iot_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"strconv"
@@ -244,6 +245,31 @@ func TestGroupRelative(t *testing.T) {
 		alerts := pub.on("hearth.alerts.g")
 		if len(alerts) != 1 || !strings.Contains(alerts[0], `"device":"odd"`) || !strings.Contains(alerts[0], "group_relative") {
 			t.Fatalf("alerts %v", alerts)
+		}
+	})
+}
+
+// A group's own offline limit overrides the server's and takes effect at
+// once.
+func TestOfflineLimitPerGroup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pub := &recorder{}
+		rt, _ := session.New(session.Config{Store: session.NewMemStore(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		defer rt.Shutdown(context.Background())
+		_ = rt.Register(iot.Kind("group", iot.Config{OfflineAfter: time.Hour, Publisher: pub}))
+		id := session.ID{Kind: "group", Name: "g"}
+		_ = rt.Send(id, codec.Ingest{Device: "p", Payload: []byte(`{"value": 1}`), Received: time.Now().UnixNano()})
+		if _, err := rt.Call(context.Background(), id, iot.SetConfig{Config: iot.GroupConfig{OfflineAfterMs: 2000}}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		alerts := pub.on("hearth.alerts.g")
+		if len(alerts) != 1 || !strings.Contains(alerts[0], `"detector":"offline"`) {
+			t.Fatalf("alerts %v, want p offline after 2 s", alerts)
+		}
+		if _, err := rt.Call(context.Background(), id, iot.SetConfig{Config: iot.GroupConfig{OfflineAfterMs: 10}}); !errors.Is(err, iot.ErrBadConfig) {
+			t.Fatalf("10 ms offline limit: %v", err)
 		}
 	})
 }

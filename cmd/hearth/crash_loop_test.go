@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -40,7 +41,8 @@ type crashLoad struct {
 // room, the group's configuration is rewritten (sync durability); after
 // each restart the last acknowledged configuration is there and the room
 // ticks again, and at the end the group has counted every reading
-// JetStream acknowledged exactly once. 3 kills by default; -long: 100.
+// JetStream acknowledged exactly once and its offline alarm still fires.
+// 3 kills by default; -long: 100.
 func TestCrashLoop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
@@ -101,6 +103,16 @@ func TestCrashLoop(t *testing.T) {
 	if uint64(count) < acked || uint64(count) > published {
 		t.Fatalf("after %d kills the group counted %d readings; JetStream acknowledged %d of %d published", kills, count, acked, published)
 	}
+	// The sensors are silent now: the group's offline alarm, armed before
+	// the kills, still fires.
+	offline := 0
+	for deadline := time.Now().Add(15 * time.Second); offline < load.devices && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		_, body := httpGet(t, base+"/api/iot/groups/crash/alerts")
+		offline = strings.Count(body, `"detector":"offline"`)
+	}
+	if offline < load.devices {
+		t.Fatalf("%d of %d silent devices reported offline after the restart", offline, load.devices)
+	}
 	t.Logf("%d kills: %d readings acknowledged (%d published), %d counted once each; room ticking again within %v of ready",
 		kills, acked, published, count, roomsBack)
 }
@@ -133,7 +145,7 @@ func (l *crashLoad) sensors(ctx context.Context, t *testing.T, url string) {
 func (l *crashLoad) configs(ctx context.Context, base string) {
 	for ctx.Err() == nil {
 		v := l.attempted.Add(1) + 60_000
-		body := fmt.Sprintf(`{"allowed_lateness_ms": %d}`, v)
+		body := fmt.Sprintf(`{"allowed_lateness_ms": %d, "offline_after_ms": 2000}`, v)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, base+"/api/iot/groups/crash/config", bytes.NewBufferString(body))
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
