@@ -11,11 +11,11 @@ import (
 // detectors run on which metrics, and event-time settings. The zero value
 // means the server defaults.
 type GroupConfig struct {
-	AllowedLatenessMs int64          `json:"allowed_lateness_ms,omitempty" msgpack:"allowed_lateness_ms,omitempty"`
+	AllowedLatenessMs int64 `json:"allowed_lateness_ms,omitempty" msgpack:"allowed_lateness_ms,omitempty"`
 	// OfflineAfterMs opens an offline alert for a device silent that long
 	// (default: the server's, 1 min).
-	OfflineAfterMs int64 `json:"offline_after_ms,omitempty" msgpack:"offline_after_ms,omitempty"`
-	Detectors         []DetectorSpec `json:"detectors,omitempty" msgpack:"detectors,omitempty"`
+	OfflineAfterMs int64          `json:"offline_after_ms,omitempty" msgpack:"offline_after_ms,omitempty"`
+	Detectors      []DetectorSpec `json:"detectors,omitempty" msgpack:"detectors,omitempty"`
 }
 
 // DetectorSpec configures one detector for one metric ("*": every metric).
