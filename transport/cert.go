@@ -141,3 +141,25 @@ func (c *Certs) ServeHash(w http.ResponseWriter, _ *http.Request) {
 		"hex":       hex.EncodeToString(h[:]),
 	})
 }
+
+// WebTransportInfo serves GET /api/webtransport for browser clients:
+// the session URL on q's UDP address (the request's host when q listens
+// on every interface) and the certificate hash to pin, base64.
+func WebTransportInfo(q *QUIC, c *Certs) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, port, _ := net.SplitHostPort(q.Addr().String())
+		if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+			host = r.Host
+			if h, _, err := net.SplitHostPort(r.Host); err == nil {
+				host = h
+			}
+		}
+		h := c.Hash()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(map[string]string{
+			"url":         "https://" + net.JoinHostPort(host, port) + "/wt",
+			"cert_sha256": base64.StdEncoding.EncodeToString(h[:]),
+		})
+	})
+}

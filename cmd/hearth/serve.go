@@ -165,6 +165,7 @@ func (s *server) start(cfg *config) (err error) {
 	s.http = transport.NewHTTP(reg)
 	s.http.Handle("GET /ws", http.HandlerFunc(s.hub.ServeWebSocket))
 	s.http.Handle("GET /api/cert-hash", http.HandlerFunc(s.certs.ServeHash))
+	s.http.Handle("GET /api/webtransport", transport.WebTransportInfo(s.quic, s.certs))
 	s.http.Handle("POST /api/token", transport.TokenHandler(auth, cfg.AdminSecret))
 	s.http.Handle("GET /api/rooms", s.rooms.ListHandler())
 	s.http.Handle("POST /api/rooms/match", s.rooms.MatchHandler())

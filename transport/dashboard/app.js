@@ -301,7 +301,10 @@ function lineChart(cv, pts) {
 function roomPage(name) {
   view.innerHTML = `
     <section><h2>Room ${esc(name)}</h2><div id="rstats" class="kv"></div><div id="players"></div></section>
-    <section><h2>Arena</h2><canvas class="arena" id="arena" width="600" height="600"></canvas></section>`;
+    <section><h2>Arena</h2><canvas class="arena" id="arena" width="600" height="600"></canvas></section>
+    <section><h2>Play</h2><p><button id="wt-join">Join over WebTransport</button></p>
+      <p id="wt-status" data-snapshots="0" class="empty">not joined</p></section>`;
+  $("#wt-join").addEventListener("click", () => joinOverWebTransport(name));
   conn.watch(`rooms/${name}`, (v) => {
     $("#rstats").innerHTML = `
       <div><b>${v.players.length}</b><span>players</span></div>
@@ -314,6 +317,32 @@ function roomPage(name) {
       : `<p class="empty">no players</p>`;
     drawArena($("#arena"), v.entities);
   }, (msg) => { view.innerHTML = `<section class="wide"><h2>Room ${esc(name)}</h2><p class="error">${esc(msg)}</p></section>`; });
+}
+
+// joinOverWebTransport plays in the room from this browser, as a game
+// client would, and counts the snapshots it receives.
+async function joinOverWebTransport(name) {
+  const status = $("#wt-status");
+  const button = $("#wt-join");
+  button.disabled = true;
+  let snapshots = 0;
+  const show = (text) => { if (status.isConnected) status.textContent = text; };
+  try {
+    const close = await playOverWebTransport(`room/${name}`, localStorage.getItem("hearthToken"), (f) => {
+      const [kind, , seq, , payload] = f;
+      if (kind === KIND.joined) show(`joined as ${payload.player}`);
+      if (kind === KIND.error) show(`error: ${payload.code}: ${payload.message}`);
+      if (kind === KIND.snapshot) {
+        snapshots++;
+        status.dataset.snapshots = String(snapshots);
+        show(`joined; ${snapshots} snapshots over WebTransport (last #${seq})`);
+      }
+    });
+    window.addEventListener("hashchange", close, { once: true });
+  } catch (e) {
+    show("WebTransport failed: " + e.message);
+    button.disabled = false;
+  }
 }
 
 function drawArena(cv, ents) {
