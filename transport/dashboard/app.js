@@ -285,11 +285,15 @@ function lineChart(cv, pts) {
   pts.forEach((p, i) => (i ? ctx.lineTo(x(p.t), y(p.max)) : ctx.moveTo(x(p.t), y(p.max))));
   for (let i = pts.length - 1; i >= 0; i--) ctx.lineTo(x(pts[i].t), y(pts[i].min));
   ctx.fill();
-  ctx.strokeStyle = "#f0883e";
+  ctx.strokeStyle = ctx.fillStyle = "#f0883e";
   ctx.lineWidth = 1.5;
   ctx.beginPath();
   pts.forEach((p, i) => (i ? ctx.lineTo(x(p.t), y(p.mean)) : ctx.moveTo(x(p.t), y(p.mean))));
   ctx.stroke();
+  const last = pts[pts.length - 1]; // the newest point, also the only one at first
+  ctx.beginPath();
+  ctx.arc(x(last.t), y(last.mean), 3, 0, 2 * Math.PI);
+  ctx.fill();
   ctx.fillStyle = "#8d94a0";
   ctx.font = "11px system-ui";
   ctx.fillText(fmt(hi), 2, 10);
