@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"strings"
@@ -29,6 +30,44 @@ func Guard(auth *Auth, object func(*http.Request) string, h http.Handler) http.H
 		read := r.Method == http.MethodGet || r.Method == http.MethodHead
 		if claims.Role != RoleAdmin && (!read || claims.Role != RoleViewer) {
 			httpError(w, http.StatusForbidden, "role "+claims.Role+" may not "+r.Method+" here")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// GuardAdmin puts an admin-only HTTP endpoint (e.g. a backup) behind
+// credentials: every method, reads included, needs the admin secret as
+// the bearer (compared in constant time), or, when auth is on, an admin
+// token admitted to the object object(r) names (e.g. "admin/backup").
+// With neither auth nor an admin secret configured the server runs open
+// and GuardAdmin returns h.
+func GuardAdmin(auth *Auth, adminSecret string, object func(*http.Request) string, h http.Handler) http.Handler {
+	if auth == nil && adminSecret == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if adminSecret != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(adminSecret)) == 1 {
+			h.ServeHTTP(w, r)
+			return
+		}
+		if auth == nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
+			httpError(w, http.StatusUnauthorized, "admin secret required")
+			return
+		}
+		claims, err := auth.Check(tok, object(r))
+		switch {
+		case errors.Is(err, ErrTokenExpired):
+			httpError(w, http.StatusUnauthorized, "token expired")
+			return
+		case err != nil:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
+			httpError(w, http.StatusUnauthorized, err.Error())
+			return
+		case claims.Role != RoleAdmin:
+			httpError(w, http.StatusForbidden, "role "+claims.Role+" may not "+r.Method+" here: admin only")
 			return
 		}
 		h.ServeHTTP(w, r)
