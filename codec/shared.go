@@ -22,6 +22,9 @@ type Shared struct {
 // NewShared wraps v.
 func NewShared(v any) *Shared { return &Shared{V: v} }
 
+// Encoded returns v in format f, encoding it on the first call.
+func (s *Shared) Encoded(f Format) ([]byte, error) { return s.encoded(f) }
+
 func (s *Shared) encoded(f Format) ([]byte, error) {
 	s.once[f].Do(func() {
 		if f == JSON {

@@ -177,6 +177,20 @@ func TestRoomInputRules(t *testing.T) {
 		if eve.count(codec.KindError) != 1 {
 			t.Fatal("a spectator's input must be refused")
 		}
+		// A viewer token (dashboards) watches as a spectator and plays
+		// no more than one.
+		vic := &conn{}
+		info := joinInfo(t, "vic", nil)
+		info.Role = "viewer"
+		v, err := rt.Attach(context.Background(), room, 4, vic, info)
+		if err != nil || !v.(tick.Joined).Spectator {
+			t.Fatalf("viewer joined as %+v (%v), want a spectator", v, err)
+		}
+		input(t, rt, 4, 1, 0, arena.Move{1, 0})
+		synctest.Wait()
+		if vic.count(codec.KindError) != 1 {
+			t.Fatal("a viewer's input must be refused")
+		}
 		// Resent and reordered inputs are dropped without an error.
 		input(t, rt, 1, 3, 0, arena.Move{1, 0}, arena.Move{0, 1})
 		input(t, rt, 1, 3, 0, arena.Move{1, 0}, arena.Move{0, 1})

@@ -114,7 +114,13 @@ func wsClients(b *testing.B, hub *transport.Hub, cnt *counter) func() {
 }
 
 func dialWSCounters(b *testing.B, url string, cnt *counter, first ...[]byte) []*websocket.Conn {
-	conns := make([]*websocket.Conn, fanoutClients)
+	return dialWSCountersN(b, url, fanoutClients, cnt, first...)
+}
+
+// dialWSCountersN dials n clients that send first, then count every
+// message they receive.
+func dialWSCountersN(b *testing.B, url string, n int, cnt *counter, first ...[]byte) []*websocket.Conn {
+	conns := make([]*websocket.Conn, n)
 	for i := range conns {
 		c, _, err := websocket.Dial(context.Background(), url, nil)
 		if err != nil {

@@ -34,6 +34,9 @@ type Config struct {
 	// StreamHz is the most updates a second one subscriber gets from one
 	// topic. Default 10.
 	StreamHz float64
+	// MaxSubscriptions bounds the topics one connection watches. Default
+	// 256.
+	MaxSubscriptions int
 	// Auth checks join and subscribe tokens; nil runs open.
 	Auth *Auth
 	// Logger defaults to slog.Default().
@@ -61,6 +64,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.StreamHz <= 0 {
 		c.StreamHz = 10
+	}
+	if c.MaxSubscriptions <= 0 {
+		c.MaxSubscriptions = 256
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -94,7 +100,7 @@ type hubStats struct {
 // NewHub returns a hub over rt.
 func NewHub(rt *session.Runtime, cfg Config) *Hub {
 	cfg = cfg.withDefaults()
-	return &Hub{rt: rt, cfg: cfg, conns: make(map[*conn]struct{}), topics: newStreams(cfg.StreamHz)}
+	return &Hub{rt: rt, cfg: cfg, conns: make(map[*conn]struct{}), topics: newStreams(cfg.StreamHz, cfg.MaxSubscriptions)}
 }
 
 // Topic makes src the source of the topics whose first segment is prefix

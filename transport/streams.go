@@ -34,17 +34,24 @@ const sampleTimeout = time.Second
 
 // streams holds the sources and the topics being watched.
 type streams struct {
-	maxHz float64 // the fastest any subscriber may get
+	maxHz   float64 // the fastest any subscriber may get
+	maxSubs int     // topics one connection may watch
 
 	mu      sync.Mutex
 	sources map[string]Source // by the topic's first segment
 	topics  map[string]*topic
+	perConn map[*conn]int // topics each connection watches
 	closed  bool
 	wg      sync.WaitGroup
 }
 
-func newStreams(maxHz float64) *streams {
-	return &streams{maxHz: maxHz, sources: map[string]Source{}, topics: map[string]*topic{}}
+// ErrTooManySubscriptions refuses a subscription beyond the per-connection
+// limit (Config.MaxSubscriptions).
+var ErrTooManySubscriptions = errors.New("transport: too many subscriptions on this connection")
+
+func newStreams(maxHz float64, maxSubs int) *streams {
+	return &streams{maxHz: maxHz, maxSubs: maxSubs, sources: map[string]Source{}, topics: map[string]*topic{},
+		perConn: map[*conn]int{}}
 }
 
 // source returns the Source for topic name.
@@ -76,6 +83,12 @@ func (s *streams) subscribe(c *conn, name string, hz float64) error {
 		return errClosed
 	}
 	t, ok := s.topics[name]
+	if !ok || !t.has(c) {
+		if s.perConn[c] >= s.maxSubs {
+			return fmt.Errorf("%w (%d)", ErrTooManySubscriptions, s.maxSubs)
+		}
+		s.perConn[c]++
+	}
 	if !ok {
 		t = &topic{name: name, src: src, every: time.Duration(float64(time.Second) / s.maxHz),
 			subs: map[*conn]*subscriber{}, stop: make(chan struct{})}
@@ -90,7 +103,14 @@ func (s *streams) subscribe(c *conn, name string, hz float64) error {
 func (s *streams) unsubscribe(c *conn, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t, ok := s.topics[name]; ok && t.remove(c) {
+	t, ok := s.topics[name]
+	if !ok || !t.has(c) {
+		return
+	}
+	if s.perConn[c]--; s.perConn[c] <= 0 {
+		delete(s.perConn, c)
+	}
+	if t.remove(c) {
 		delete(s.topics, name)
 		close(t.stop)
 	}
@@ -207,10 +227,11 @@ func (t *topic) run(s *streams) {
 				return
 			}
 			if err == nil {
-				b, err := (&codec.Out{Kind: codec.KindUpdate, Object: t.name, Body: v}).Encode(codec.Binary)
+				body := codec.NewShared(v) // encoded once, here, for every subscriber
+				b, err := body.Encoded(codec.Binary)
 				if err == nil && string(b) != string(last) {
 					last = b
-					t.advance(v)
+					t.advance(body)
 				}
 			}
 			t.publish(now)
@@ -218,12 +239,12 @@ func (t *topic) run(s *streams) {
 	}
 }
 
-// advance makes v the topic's newest update.
-func (t *topic) advance(v any) {
+// advance makes body the topic's newest update.
+func (t *topic) advance(body *codec.Shared) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.seq++
-	t.out = &codec.Out{Kind: codec.KindUpdate, Object: t.name, Seq: t.seq, Body: v}
+	t.out = &codec.Out{Kind: codec.KindUpdate, Object: t.name, Seq: t.seq, Body: body}
 }
 
 // publish sends the newest update to every subscriber that is due and
@@ -283,8 +304,11 @@ func (h *Hub) subscribe(c *conn, f codec.Frame) {
 	}
 	if err := h.topics.subscribe(c, f.Object, req.MaxHz); err != nil {
 		code := codec.CodeOverloaded
-		if errors.Is(err, ErrUnknownTopic) {
+		switch {
+		case errors.Is(err, ErrUnknownTopic):
 			code = codec.CodeUnknownObject
+		case errors.Is(err, ErrTooManySubscriptions):
+			code = codec.CodeRefused
 		}
 		c.sendError(f.Object, code, err.Error(), 0)
 	}

@@ -146,3 +146,35 @@ func TestStreamsAuth(t *testing.T) {
 		t.Fatalf("expired: %v", err)
 	}
 }
+
+// Malformed subscriptions and subscriptions beyond the per-connection
+// limit are answered with errors; the connection carries on.
+func TestStreamsBadSubscriptions(t *testing.T) {
+	src := &counterSource{}
+	s := newTestServer(t, transport.Config{MaxSubscriptions: 2})
+	s.hub.Topic("count", src.get)
+	c := dialWS(t, s, false)
+	for _, body := range []any{map[string]any{"max_hz": "fast"}, map[string]any{"max_hz": -1}, "not a map"} {
+		must(t, c.Send(&codec.Out{Kind: codec.KindSubscribe, Object: "count/a", Body: body}))
+		f := recvKind(t, c, codec.KindError)
+		var e codec.Error
+		if f.Payload.Decode(&e); e.Code != codec.CodeBadFrame {
+			t.Fatalf("subscribe with %v: %+v", body, e)
+		}
+	}
+	for _, topic := range []string{"count/a", "count/b", "count/a"} { // the same topic twice counts once
+		if _, err := subscribe(t, c, topic, 0); err != nil {
+			t.Fatalf("%s: %v", topic, err)
+		}
+	}
+	_, err := subscribe(t, c, "count/c", 0)
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Code != codec.CodeRefused {
+		t.Fatalf("third topic over a limit of 2: %v", err)
+	}
+	must(t, c.Unsubscribe("count/b"))
+	time.Sleep(50 * time.Millisecond)
+	if _, err := subscribe(t, c, "count/c", 0); err != nil {
+		t.Fatalf("after unsubscribing one: %v", err)
+	}
+}
