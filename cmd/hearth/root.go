@@ -18,6 +18,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newVersionCmd(), newReplayCmd(), newLoadtestCmd())
+	root.AddCommand(newBackupCmd(), newRestoreCmd())
 	return root
 }
 

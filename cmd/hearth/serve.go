@@ -167,6 +167,7 @@ func (s *server) start(cfg *config) (err error) {
 	s.http.Handle("GET /api/cert-hash", http.HandlerFunc(s.certs.ServeHash))
 	s.http.Handle("GET /api/webtransport", transport.WebTransportInfo(s.quic, s.certs))
 	s.http.Handle("POST /api/token", transport.TokenHandler(auth, cfg.AdminSecret))
+	s.http.Handle("GET "+backupPath, backupHandler(s.store, auth, cfg.AdminSecret, log))
 	s.http.Handle("GET /api/rooms", s.rooms.ListHandler())
 	s.http.Handle("POST /api/rooms/match", s.rooms.MatchHandler())
 	s.http.Handle("/api/iot/", transport.Guard(auth, iotObject, iot.API(s.runtime, "group")))
