@@ -21,6 +21,9 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxValueSize bounds one stored value. Default 1 MiB.
 	MaxValueSize int
+	// MaxConnsPerObject bounds the connections attached to one object;
+	// more are refused with ErrObjectFull. 0: no limit.
+	MaxConnsPerObject int
 	// MaxCommitBatches bounds the object batches in one group commit.
 	// Default 1024.
 	MaxCommitBatches int

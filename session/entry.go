@@ -108,6 +108,13 @@ func (e *entry) detach(cid ConnID) (Conn, bool) {
 	return a.conn, true
 }
 
+// connCount is the number of attached connections.
+func (e *entry) connCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.conns)
+}
+
 func (e *entry) attached(cid ConnID) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()

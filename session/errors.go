@@ -21,4 +21,6 @@ var (
 	// ErrStorageFull: the store refuses writes until space is freed;
 	// reads go on.
 	ErrStorageFull = errors.New("session: storage full")
+	// ErrObjectFull refuses a connection beyond Config.MaxConnsPerObject.
+	ErrObjectFull = errors.New("session: too many connections to this object")
 )

@@ -93,6 +93,10 @@ func (in *instance) handle(env *envelope) {
 	}
 	switch env.sys {
 	case sysAttach:
+		if limit := in.rt.cfg.MaxConnsPerObject; limit > 0 && !in.e.attached(env.msg.From) && in.e.connCount() >= limit {
+			in.refuse(env, fmt.Errorf("%w (%d)", ErrObjectFull, limit))
+			return
+		}
 		in.e.attach(env.msg.From, env.conn)
 	case sysDetach:
 		if _, ok := in.e.detach(env.msg.From); !ok {

@@ -121,6 +121,9 @@ func (h *Hub) join(c *conn, f codec.Frame) {
 	defer cancel()
 	reply, err := h.rt.Attach(ctx, id, c.id, c, info)
 	if err != nil {
+		if errors.Is(err, session.ErrObjectFull) {
+			h.stats.objectFull.Add(1)
+		}
 		c.sendError(f.Object, codeFor(err), err.Error(), 0)
 		return
 	}
@@ -166,6 +169,10 @@ func (h *Hub) deliver(c *conn, f codec.Frame) {
 	c.mu.Unlock()
 	if !ok {
 		c.sendError(f.Object, codec.CodeNotJoined, "join the object first", 0)
+		return
+	}
+	if !h.objectAllows(f.Object) {
+		c.sendError(f.Object, codec.CodeRateLimited, "over the object's frame rate", int64(1000/max(1, int(h.cfg.ObjectRate))))
 		return
 	}
 	if err := ref.Deliver(c.id, f); err != nil {

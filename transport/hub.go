@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,12 @@ type Config struct {
 	// bucket). Defaults 200/s and 400.
 	Rate  rate.Limit
 	Burst int
+	// ObjectRate limits the events and inputs all connections together
+	// send one object, a second (burst: one second's worth). 0: no limit.
+	ObjectRate rate.Limit
+	// MaxConns bounds the open connections, all transports; more are
+	// refused. 0: no limit.
+	MaxConns int
 	// StreamHz is the most updates a second one subscriber gets from one
 	// topic. Default 10.
 	StreamHz float64
@@ -83,6 +90,7 @@ type Hub struct {
 	nextID atomic.Uint64
 	stats  hubStats
 	topics *streams
+	objLim sync.Map // object address → *rate.Limiter, with ObjectRate
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
@@ -95,6 +103,9 @@ type hubStats struct {
 	slowClosed   atomic.Int64 // connections closed for not reading
 	decodeErrors atomic.Int64
 	rateLimited  atomic.Int64
+	refusedConns atomic.Int64 // over MaxConns
+	objectFull   atomic.Int64 // joins refused by the object's connection limit
+	objectRate   atomic.Int64 // frames refused over ObjectRate
 }
 
 // NewHub returns a hub over rt.
@@ -112,7 +123,11 @@ func (h *Hub) Topic(prefix string, src Source) {
 	h.topics.sources[prefix] = src
 }
 
-// register adds a new connection over l, or refuses it after Shutdown.
+// errTooManyConns refuses a connection over Config.MaxConns.
+var errTooManyConns = errors.New("transport: too many connections")
+
+// register adds a new connection over l, or refuses it after Shutdown or
+// over MaxConns.
 func (h *Hub) register(l link, format codec.Format) (*conn, error) {
 	c := newConn(h, l, format)
 	h.mu.Lock()
@@ -120,8 +135,41 @@ func (h *Hub) register(l link, format codec.Format) (*conn, error) {
 	if h.closed {
 		return nil, errors.New("transport: shutting down")
 	}
+	if h.cfg.MaxConns > 0 && len(h.conns) >= h.cfg.MaxConns {
+		h.stats.refusedConns.Add(1)
+		return nil, fmt.Errorf("%w (%d)", errTooManyConns, h.cfg.MaxConns)
+	}
 	h.conns[c] = struct{}{}
 	return c, nil
+}
+
+// full reports whether a new connection would be over MaxConns, so that
+// HTTP can refuse it before the upgrade.
+func (h *Hub) full() bool {
+	if h.cfg.MaxConns <= 0 {
+		return false
+	}
+	if h.Conns() < h.cfg.MaxConns {
+		return false
+	}
+	h.stats.refusedConns.Add(1)
+	return true
+}
+
+// objectAllows spends one of object's frames under ObjectRate.
+func (h *Hub) objectAllows(object string) bool {
+	if h.cfg.ObjectRate <= 0 {
+		return true
+	}
+	v, ok := h.objLim.Load(object)
+	if !ok {
+		v, _ = h.objLim.LoadOrStore(object, rate.NewLimiter(h.cfg.ObjectRate, max(1, int(h.cfg.ObjectRate))))
+	}
+	if v.(*rate.Limiter).Allow() {
+		return true
+	}
+	h.stats.objectRate.Add(1)
+	return false
 }
 
 func (h *Hub) unregister(c *conn) {
@@ -168,12 +216,16 @@ type HubStats struct {
 	SlowClosed   int64 // connections closed for not reading
 	DecodeErrors int64 // frames that could not be decoded
 	RateLimited  int64 // frames refused over the rate limit
+	RefusedConns int64 // connections refused over MaxConns
+	ObjectFull   int64 // joins refused by an object's connection limit
+	ObjectRate   int64 // frames refused over an object's rate limit
 }
 
 // Stats returns the hub's counters.
 func (h *Hub) Stats() HubStats {
 	return HubStats{Conns: h.Conns(), Dropped: h.stats.dropped.Load(), SlowClosed: h.stats.slowClosed.Load(),
-		DecodeErrors: h.stats.decodeErrors.Load(), RateLimited: h.stats.rateLimited.Load()}
+		DecodeErrors: h.stats.decodeErrors.Load(), RateLimited: h.stats.rateLimited.Load(),
+		RefusedConns: h.stats.refusedConns.Load(), ObjectFull: h.stats.objectFull.Load(), ObjectRate: h.stats.objectRate.Load()}
 }
 
 func (h *Hub) newLimiter() *rate.Limiter { return rate.NewLimiter(h.cfg.Rate, h.cfg.Burst) }

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/hearth-server/hearth/codec"
@@ -20,7 +21,11 @@ func (h *Hub) serveSession(s qSession, format codec.Format) {
 	}
 	l := &qLink{s: s, str: str, hub: h}
 	c, err := h.register(l, format)
-	if err != nil {
+	switch {
+	case errors.Is(err, errTooManyConns):
+		s.closeWith(closeGoingAway, codec.CodeOverloaded+": "+err.Error())
+		return
+	case err != nil:
 		s.closeWith(closeGoingAway, codec.CodeShuttingDown)
 		return
 	}

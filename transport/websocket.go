@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +22,11 @@ const (
 // ServeWebSocket upgrades r and serves the protocol on it until the
 // connection ends. Mount it at /ws.
 func (h *Hub) ServeWebSocket(w http.ResponseWriter, r *http.Request) {
+	if h.full() {
+		w.Header().Set("Retry-After", "1")
+		httpError(w, http.StatusServiceUnavailable, fmt.Sprintf("%s: %d connections open", errTooManyConns, h.cfg.MaxConns))
+		return
+	}
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols: []string{SubprotocolBinary, SubprotocolJSON},
 		// Tokens travel inside the protocol, never in cookies, so a page
@@ -37,7 +43,11 @@ func (h *Hub) ServeWebSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(-1) // readWS enforces the frame limit and answers it
 	c, err := h.register(&wsLink{ws: ws, hub: h, format: format}, format)
-	if err != nil {
+	switch {
+	case errors.Is(err, errTooManyConns):
+		ws.Close(websocket.StatusTryAgainLater, codec.CodeOverloaded+": "+err.Error())
+		return
+	case err != nil:
 		ws.Close(websocket.StatusGoingAway, codec.CodeShuttingDown)
 		return
 	}

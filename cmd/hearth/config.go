@@ -40,6 +40,11 @@ type config struct {
 	DurableIngest bool `yaml:"durable_ingest"`
 	// StreamHz caps the updates a second one subscriber gets per topic.
 	StreamHz float64 `yaml:"stream_hz"`
+	// Limits; 0 means none (Rate: the default 200).
+	MaxConns          int     `yaml:"max_conns"`
+	MaxConnsPerObject int     `yaml:"max_conns_per_object"`
+	Rate              float64 `yaml:"rate"`
+	ObjectRate        float64 `yaml:"object_rate"`
 }
 
 // bindFlags declares the serve flags over cfg's fields. Their defaults,
@@ -63,6 +68,10 @@ func bindFlags(fs *pflag.FlagSet, cfg *config, configFile *string) {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM key for --tls-cert")
 	fs.StringVar(&cfg.AuthSecret, "auth-secret", "", "HMAC secret for join tokens (≥16 bytes); without it the server runs open")
 	fs.StringVar(&cfg.AdminSecret, "admin-secret", "", "bearer secret for POST /api/token")
+	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "most open client connections, all transports (0: no limit); more are refused")
+	fs.IntVar(&cfg.MaxConnsPerObject, "max-conns-per-object", 0, "most connections attached to one object (0: no limit); more joins are refused")
+	fs.Float64Var(&cfg.Rate, "rate", d.Rate, "frames a second one connection may send (burst: twice that); more are answered rate_limited")
+	fs.Float64Var(&cfg.ObjectRate, "object-rate", 0, "events and inputs a second all connections together may send one object (0: no limit)")
 	fs.Float64Var(&cfg.StreamHz, "stream-hz", d.StreamHz, "most updates a second a live-stream subscriber gets per topic")
 	fs.BoolVar(&cfg.DurableIngest, "durable-ingest", false, "ingest sensors through JetStream: a reading is acknowledged only once the group state including it is durable")
 }
@@ -139,7 +148,13 @@ func (c *config) withDefaults() error {
 	if c.StreamHz == 0 {
 		c.StreamHz = 10
 	}
+	if c.Rate == 0 {
+		c.Rate = 200
+	}
 	var errs []error
+	if c.MaxConns < 0 || c.MaxConnsPerObject < 0 || !(c.Rate > 0) || !(c.ObjectRate >= 0) {
+		errs = append(errs, errors.New("config: limits must be positive (0: none) and --rate above 0"))
+	}
 	if !(c.StreamHz > 0 && c.StreamHz <= 100) {
 		errs = append(errs, fmt.Errorf("config: --stream-hz %v: want 0 < hz ≤ 100", c.StreamHz))
 	}

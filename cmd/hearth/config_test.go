@@ -30,7 +30,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config{Data: "./hearth-data", HTTP: "127.0.0.1:8080", QUIC: "127.0.0.1:4433", NATS: "127.0.0.1:4222",
-		Durability: "sync", IdleTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "text", StreamHz: 10}
+		Durability: "sync", IdleTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "text", StreamHz: 10, Rate: 200}
 	if cfg != want {
 		t.Fatalf("defaults = %+v\nwant %+v", cfg, want)
 	}

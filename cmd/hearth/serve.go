@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
 
 	"github.com/hearth-server/hearth/iot"
 	"github.com/hearth-server/hearth/session"
@@ -129,7 +130,8 @@ func (s *server) start(cfg *config) (err error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := transport.NewMetrics(reg)
-	s.runtime, err = session.New(session.Config{Store: s.store, Observer: metrics, Logger: log, IdleTimeout: cfg.IdleTimeout})
+	s.runtime, err = session.New(session.Config{Store: s.store, Observer: metrics, Logger: log, IdleTimeout: cfg.IdleTimeout,
+		MaxConnsPerObject: cfg.MaxConnsPerObject})
 	if err != nil {
 		return err
 	}
@@ -152,7 +154,8 @@ func (s *server) start(cfg *config) (err error) {
 	if err != nil {
 		return err
 	}
-	s.hub = transport.NewHub(s.runtime, transport.Config{Auth: auth, Logger: log, StreamHz: cfg.StreamHz})
+	s.hub = transport.NewHub(s.runtime, transport.Config{Auth: auth, Logger: log, StreamHz: cfg.StreamHz,
+		MaxConns: cfg.MaxConns, Rate: rate.Limit(cfg.Rate), Burst: int(2 * cfg.Rate), ObjectRate: rate.Limit(cfg.ObjectRate)})
 	metrics.SetHub(s.hub.Stats)
 	hl := &health{start: time.Now(), hub: s.hub, rt: s.runtime, ingest: s.ingest.Stats, gather: reg}
 	(&topics{rt: s.runtime, rooms: s.rooms, health: hl}).register(s.hub)
