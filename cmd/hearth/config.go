@@ -40,6 +40,8 @@ type config struct {
 	DurableIngest bool `yaml:"durable_ingest"`
 	// StreamHz caps the updates a second one subscriber gets per topic.
 	StreamHz float64 `yaml:"stream_hz"`
+	// TickClock wakes rooms from tick.Clock instead of runtime timers.
+	TickClock bool `yaml:"tick_clock"`
 	// Limits; 0 means none (Rate: the default 200).
 	MaxConns          int     `yaml:"max_conns"`
 	MaxConnsPerObject int     `yaml:"max_conns_per_object"`
@@ -68,6 +70,7 @@ func bindFlags(fs *pflag.FlagSet, cfg *config, configFile *string) {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM key for --tls-cert")
 	fs.StringVar(&cfg.AuthSecret, "auth-secret", "", "HMAC secret for join tokens (≥16 bytes); without it the server runs open")
 	fs.StringVar(&cfg.AdminSecret, "admin-secret", "", "bearer secret for POST /api/token")
+	fs.BoolVar(&cfg.TickClock, "tick-clock", false, "wake rooms from a dedicated nanosleep thread: ticks ~5x closer to schedule at the median up to a few hundred rooms, for more CPU; beyond that the default timers keep p99 lower")
 	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "most open client connections, all transports (0: no limit); more are refused")
 	fs.IntVar(&cfg.MaxConnsPerObject, "max-conns-per-object", 0, "most connections attached to one object (0: no limit); more joins are refused")
 	fs.Float64Var(&cfg.Rate, "rate", d.Rate, "frames a second one connection may send (burst: twice that); more are answered rate_limited")

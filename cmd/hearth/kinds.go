@@ -15,7 +15,7 @@ const arenaOrbs = 16
 // registerKinds hands the runtime the object kinds hearth hosts: game
 // rooms ("room", running the arena demo game, listed in dir) and device
 // groups ("group", publishing through pub). Rooms take their ticks from
-// clock.
+// clock, or from the runtime's timers when it is nil.
 func registerKinds(rt *session.Runtime, obs tick.Observer, dir *tick.Directory, clock *tick.Clock, pub iot.Publisher) error {
 	room, err := tick.Kind("room", tick.Config{
 		NewGame:   func(name string) tick.Game { return arena.New(arenaOrbs, seed(name)) },

@@ -72,7 +72,7 @@ type server struct {
 	quic    *transport.QUIC
 	certs   *transport.Certs
 	rooms   *tick.Directory
-	clock   *tick.Clock // precise tick wake-ups for the rooms
+	clock   *tick.Clock // precise tick wake-ups for the rooms, with --tick-clock
 	ingest  *transport.Ingest
 	http    *transport.HTTP
 	httpLn  net.Listener
@@ -138,7 +138,9 @@ func (s *server) start(cfg *config) (err error) {
 	metrics.SetStats(s.runtime.Stats)
 	s.rooms = tick.NewDirectory("room")
 	metrics.SetRooms(s.rooms.Counts)
-	s.clock = tick.NewClock()
+	if cfg.TickClock {
+		s.clock = tick.NewClock()
+	}
 	if err := registerKinds(s.runtime, metrics, s.rooms, s.clock, s.msg.conn); err != nil {
 		return err
 	}
