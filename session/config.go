@@ -21,6 +21,11 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxValueSize bounds one stored value. Default 1 MiB.
 	MaxValueSize int
+	// MaxActive bounds the objects in memory with a goroutine (active, not
+	// hibernated): a message that would activate one more is refused with
+	// ErrTooManyObjects. Runtime messages (alarms, detaches) still get
+	// through. 0: no limit.
+	MaxActive int
 	// MaxConnsPerObject bounds the connections attached to one object;
 	// more are refused with ErrObjectFull. 0: no limit.
 	MaxConnsPerObject int

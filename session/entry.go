@@ -1,6 +1,9 @@
 package session
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // entry is an object as the runtime's map holds it. A hibernated object is
 // only its entry: its attached connections and no goroutine. An active one
@@ -36,6 +39,10 @@ func (e *entry) push(env envelope, force bool) error {
 		return ErrClosed
 	}
 	e.mu.Lock()
+	if !e.active && !force && e.rt.overActive() {
+		e.mu.Unlock()
+		return fmt.Errorf("%w (%d)", ErrTooManyObjects, e.rt.cfg.MaxActive)
+	}
 	if !e.mbox.putLocked(env, e.kind.mailboxSize, force) {
 		e.mu.Unlock()
 		e.rt.cfg.Observer.MailboxFull(e.id.Kind)

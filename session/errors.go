@@ -21,6 +21,9 @@ var (
 	// ErrStorageFull: the store refuses writes until space is freed;
 	// reads go on.
 	ErrStorageFull = errors.New("session: storage full")
+	// ErrTooManyObjects refuses activating an object beyond
+	// Config.MaxActive.
+	ErrTooManyObjects = errors.New("session: too many active objects")
 	// ErrObjectFull refuses a connection beyond Config.MaxConnsPerObject.
 	ErrObjectFull = errors.New("session: too many connections to this object")
 )

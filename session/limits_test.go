@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/hearth-server/hearth/session"
 )
@@ -36,5 +37,26 @@ func TestMaxConnsPerObject(t *testing.T) {
 		if err := attach(3); err != nil {
 			t.Fatalf("after a detach: %v", err)
 		}
+	})
+}
+
+// At most MaxActive objects run at once: a message that would wake one
+// more is refused with ErrTooManyObjects; once one hibernates, another
+// may run.
+func TestMaxActive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := counterKind("c")
+		k.IdleTimeout = time.Second
+		rt := newRuntime(t, session.NewMemStore(), session.Config{MaxActive: 2}, k)
+		id := func(n string) session.ID { return session.ID{Kind: "c", Name: n} }
+		call(t, rt, id("a"), "inc")
+		call(t, rt, id("b"), "inc")
+		if _, err := rt.Call(context.Background(), id("c"), "inc"); !errors.Is(err, session.ErrTooManyObjects) {
+			t.Fatalf("a third object: %v, want ErrTooManyObjects", err)
+		}
+		call(t, rt, id("a"), "inc") // running ones still take messages
+		time.Sleep(2 * time.Second) // a and b hibernate
+		synctest.Wait()
+		call(t, rt, id("c"), "inc")
 	})
 }

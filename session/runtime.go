@@ -124,6 +124,12 @@ func (r *Runtime) entry(id ID) (*entry, error) {
 	return e, nil
 }
 
+// overActive reports whether activating one more object would go over
+// Config.MaxActive.
+func (r *Runtime) overActive() bool {
+	return r.cfg.MaxActive > 0 && r.running.Load() >= int64(r.cfg.MaxActive)
+}
+
 // startObject gives an entry that just became active its goroutine.
 func (r *Runtime) startObject(e *entry) {
 	r.running.Add(1)

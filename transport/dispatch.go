@@ -121,9 +121,7 @@ func (h *Hub) join(c *conn, f codec.Frame) {
 	defer cancel()
 	reply, err := h.rt.Attach(ctx, id, c.id, c, info)
 	if err != nil {
-		if errors.Is(err, session.ErrObjectFull) {
-			h.stats.objectFull.Add(1)
-		}
+		h.countRefusal(err)
 		c.sendError(f.Object, codeFor(err), err.Error(), 0)
 		return
 	}
@@ -176,6 +174,7 @@ func (h *Hub) deliver(c *conn, f codec.Frame) {
 		return
 	}
 	if err := ref.Deliver(c.id, f); err != nil {
+		h.countRefusal(err)
 		if f.Kind.Unreliable() && errors.Is(err, session.ErrMailboxFull) {
 			return // an input lost to overload is what unreliable means
 		}
@@ -188,7 +187,7 @@ func codeFor(err error) string {
 	switch {
 	case errors.Is(err, session.ErrUnknownKind), errors.Is(err, session.ErrInvalidID):
 		return codec.CodeUnknownObject
-	case errors.Is(err, session.ErrMailboxFull):
+	case errors.Is(err, session.ErrMailboxFull), errors.Is(err, session.ErrTooManyObjects):
 		return codec.CodeOverloaded
 	case errors.Is(err, session.ErrNotAttached):
 		return codec.CodeNotJoined

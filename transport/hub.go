@@ -106,6 +106,7 @@ type hubStats struct {
 	refusedConns atomic.Int64 // over MaxConns
 	objectFull   atomic.Int64 // joins refused by the object's connection limit
 	objectRate   atomic.Int64 // frames refused over ObjectRate
+	tooMany      atomic.Int64 // joins and frames refused: too many active objects
 }
 
 // NewHub returns a hub over rt.
@@ -154,6 +155,16 @@ func (h *Hub) full() bool {
 	}
 	h.stats.refusedConns.Add(1)
 	return true
+}
+
+// countRefusal counts err when a limit caused it.
+func (h *Hub) countRefusal(err error) {
+	switch {
+	case errors.Is(err, session.ErrObjectFull):
+		h.stats.objectFull.Add(1)
+	case errors.Is(err, session.ErrTooManyObjects):
+		h.stats.tooMany.Add(1)
+	}
 }
 
 // objectAllows spends one of object's frames under ObjectRate.
@@ -219,13 +230,15 @@ type HubStats struct {
 	RefusedConns int64 // connections refused over MaxConns
 	ObjectFull   int64 // joins refused by an object's connection limit
 	ObjectRate   int64 // frames refused over an object's rate limit
+	TooMany      int64 // joins and frames refused for too many active objects
 }
 
 // Stats returns the hub's counters.
 func (h *Hub) Stats() HubStats {
 	return HubStats{Conns: h.Conns(), Dropped: h.stats.dropped.Load(), SlowClosed: h.stats.slowClosed.Load(),
 		DecodeErrors: h.stats.decodeErrors.Load(), RateLimited: h.stats.rateLimited.Load(),
-		RefusedConns: h.stats.refusedConns.Load(), ObjectFull: h.stats.objectFull.Load(), ObjectRate: h.stats.objectRate.Load()}
+		RefusedConns: h.stats.refusedConns.Load(), ObjectFull: h.stats.objectFull.Load(), ObjectRate: h.stats.objectRate.Load(),
+		TooMany: h.stats.tooMany.Load()}
 }
 
 func (h *Hub) newLimiter() *rate.Limiter { return rate.NewLimiter(h.cfg.Rate, h.cfg.Burst) }

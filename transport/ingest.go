@@ -95,7 +95,7 @@ func (in *Ingest) handle(m *nats.Msg) {
 	switch {
 	case err == nil:
 		in.received.Add(1)
-	case errors.Is(err, session.ErrMailboxFull):
+	case errors.Is(err, session.ErrMailboxFull), errors.Is(err, session.ErrTooManyObjects):
 		in.overloaded.Add(1)
 		in.reject(m.Subject, "overloaded", err)
 	default:

@@ -99,7 +99,7 @@ func (in *Ingest) handleDurable(m jetstream.Msg) {
 	switch {
 	case err == nil:
 		in.received.Add(1)
-	case errors.Is(err, session.ErrMailboxFull):
+	case errors.Is(err, session.ErrMailboxFull), errors.Is(err, session.ErrTooManyObjects):
 		// Back-pressure: JetStream keeps it and delivers it again.
 		in.overloaded.Add(1)
 		_ = m.NakWithDelay(time.Second)

@@ -62,7 +62,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"slow":    prometheus.NewDesc("hearth_slow_consumers_total", "Connections closed because the client stopped reading.", nil, nil),
 			"decode":  prometheus.NewDesc("hearth_decode_errors_total", "Frames from clients that could not be decoded.", nil, nil),
 			"rate":    prometheus.NewDesc("hearth_rate_limited_total", "Frames refused over a connection's rate limit.", nil, nil),
-			"limits":  prometheus.NewDesc("hearth_limit_refusals_total", "Requests refused by a configured limit: connections (--max-conns), object_connections (--max-conns-per-object), object_rate (--object-rate).", []string{"limit"}, nil),
+			"limits":  prometheus.NewDesc("hearth_limit_refusals_total", "Requests refused by a configured limit: connections (--max-conns), object_connections (--max-conns-per-object), object_rate (--object-rate), objects (--max-active-objects).", []string{"limit"}, nil),
 			"rooms":   prometheus.NewDesc("hearth_rooms", "Game rooms with players or ticking.", nil, nil),
 			"players": prometheus.NewDesc("hearth_room_players", "Players in game rooms, by role.", []string{"role"}, nil),
 		},
@@ -128,6 +128,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(m.hubDescs["limits"], prometheus.CounterValue, float64(h.RefusedConns), "connections")
 		ch <- prometheus.MustNewConstMetric(m.hubDescs["limits"], prometheus.CounterValue, float64(h.ObjectFull), "object_connections")
 		ch <- prometheus.MustNewConstMetric(m.hubDescs["limits"], prometheus.CounterValue, float64(h.ObjectRate), "object_rate")
+		ch <- prometheus.MustNewConstMetric(m.hubDescs["limits"], prometheus.CounterValue, float64(h.TooMany), "objects")
 	}
 	if m.roomCount != nil {
 		rooms, players, spectators := m.roomCount()
