@@ -197,7 +197,7 @@ func gameReport(cfg GameConfig, st *gameStats, start time.Time) *Report {
 	}
 	r.Timelines = []Timeline{st.rttTL.Summarize(), st.snapTL.Summarize(), st.inputTL.Summarize()}
 	r.Notes = append(r.Notes,
-		"round_trip: input sent until a snapshot acknowledges it; includes waiting for the room's next tick and snapshot (the room sends nothing when nothing changed)",
+		"round_trip: input sent until a snapshot acknowledges it; includes waiting for the room's next tick (up to one tick period: 50 ms at 20 Hz)",
 		"snapshot_age: a snapshot's delay beyond the least delay seen on its connection")
 	return r
 }

@@ -78,24 +78,30 @@ func (r *Room) snapshot(c *session.Context) {
 	r.snapSeq++
 	r.ents = r.game.Entities(r.ents[:0])
 	r.reck.observe(r.snapSeq, r.sched.Next, r.ents)
-	// Clients with the same base get the same body, encoded once.
-	bodies := make(map[uint32]*codec.Shared, 2)
+	// Clients with the same base get the same body, encoded once. A
+	// client whose newest input has not been acknowledged yet gets even an
+	// empty delta, so that the ack does not wait for the world to change.
+	type prepared struct {
+		body  *codec.Shared
+		worth bool
+	}
+	bodies := make(map[uint32]prepared, 2)
 	for _, p := range r.byConn {
 		key := p.Acked
 		if !r.reck.remembers(key) {
 			key = 0
 		}
-		shared, seen := bodies[key]
+		b, seen := bodies[key]
 		if !seen {
-			if body := r.reck.body(r.sched.Next, key); worthSending(body, r.snapSeq) {
-				shared = codec.NewShared(body)
-			}
-			bodies[key] = shared
+			body := r.reck.body(r.sched.Next, key)
+			b = prepared{body: codec.NewShared(body), worth: worthSending(body, r.snapSeq)}
+			bodies[key] = b
 		}
-		if shared == nil {
+		if !b.worth && p.LastInput == p.AckSent {
 			continue
 		}
-		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.id.String(), Seq: r.snapSeq, Ack: p.LastInput, Body: shared}
+		p.AckSent = p.LastInput
+		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.id.String(), Seq: r.snapSeq, Ack: p.LastInput, Body: b.body}
 		c.Send(p.Conn, out)
 		if b, err := out.Encode(codec.Binary); err == nil {
 			r.cfg.Observer.SnapshotSent(len(b))

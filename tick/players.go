@@ -16,6 +16,7 @@ type player struct {
 	LastInput uint32         `msgpack:"last_input"` // newest input seq applied or queued
 	Conn      session.ConnID `msgpack:"-"`          // 0: disconnected
 	Acked     uint32         `msgpack:"-"`          // newest snapshot the client acknowledged
+	AckSent   uint32         `msgpack:"-"`          // newest input acknowledged in a snapshot sent
 	Expires   time.Time      `msgpack:"-"`          // when a disconnected slot is freed
 }
 
