@@ -26,6 +26,9 @@ type Config struct {
 	// ErrTooManyObjects. Runtime messages (alarms, detaches) still get
 	// through. 0: no limit.
 	MaxActive int
+	// MaxObjectBytes bounds what one object stores (keys plus values); a
+	// Put that would go over fails with ErrObjectStorageFull. 0: no limit.
+	MaxObjectBytes int
 	// MaxConnsPerObject bounds the connections attached to one object;
 	// more are refused with ErrObjectFull. 0: no limit.
 	MaxConnsPerObject int

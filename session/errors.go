@@ -24,6 +24,8 @@ var (
 	// ErrTooManyObjects refuses activating an object beyond
 	// Config.MaxActive.
 	ErrTooManyObjects = errors.New("session: too many active objects")
+	// ErrObjectStorageFull refuses a Put beyond Config.MaxObjectBytes.
+	ErrObjectStorageFull = errors.New("session: object storage limit reached")
 	// ErrObjectFull refuses a connection beyond Config.MaxConnsPerObject.
 	ErrObjectFull = errors.New("session: too many connections to this object")
 )

@@ -204,6 +204,7 @@ func (o *countingObserver) MailboxFull(string)               { o.mailboxFull.Add
 func (o *countingObserver) Panicked(string)                  { o.panicked.Add(1) }
 func (o *countingObserver) Committed(int, time.Duration)     { o.commits.Add(1) }
 func (o *countingObserver) AlarmFired(string, time.Duration) { o.alarms.Add(1) }
+func (o *countingObserver) StorageRefused(string)            {}
 
 var _ session.Observer = (*countingObserver)(nil)
 

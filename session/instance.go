@@ -26,6 +26,7 @@ type instance struct {
 	lastWork time.Time
 	dead     error  // set when a reset failed: the object must be evicted
 	conns    []Conn // scratch for broadcasts
+	quota    quota  // bytes stored, with Config.MaxObjectBytes
 }
 
 func newInstance(e *entry) *instance {
@@ -66,6 +67,7 @@ func (in *instance) load() (err error) {
 // dead.
 func (in *instance) reset() {
 	in.wakeAt = time.Time{}
+	in.quota = quota{}
 	if err := in.load(); err != nil {
 		in.dead = err
 		in.rt.cfg.Logger.Error("object reset failed; evicting", "object", in.e.id.String(), "err", err)

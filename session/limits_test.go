@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -58,5 +59,60 @@ func TestMaxActive(t *testing.T) {
 		time.Sleep(2 * time.Second) // a and b hibernate
 		synctest.Wait()
 		call(t, rt, id("c"), "inc")
+	})
+}
+
+// putter stores the message body, "key=value" (an empty value deletes).
+func putter() session.Kind {
+	return session.Kind{Name: "kv", New: func(session.ID) session.Object {
+		return &fnObject{recv: func(c *session.Context, m session.Message) (any, error) {
+			k, v, _ := strings.Cut(m.Body.(string), "=")
+			if v == "" {
+				return nil, c.Storage().Delete(k)
+			}
+			return nil, c.Storage().Put(k, []byte(v))
+		}}
+	}}
+}
+
+// An object stores at most MaxObjectBytes (keys plus values): a Put over
+// it fails with ErrObjectStorageFull; shrinking and deleting make room;
+// the count survives a restart.
+func TestMaxObjectBytes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := session.NewMemStore()
+		id := session.ID{Kind: "kv", Name: "x"}
+		v40 := strings.Repeat("v", 39)
+		put := func(rt *session.Runtime, kv string) error {
+			_, err := rt.Call(context.Background(), id, kv)
+			return err
+		}
+		rt := newRuntime(t, store, session.Config{MaxObjectBytes: 100}, putter())
+		for _, kv := range []string{"a=" + v40, "b=" + v40} {
+			if err := put(rt, kv); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := put(rt, "c="+v40); !errors.Is(err, session.ErrObjectStorageFull) {
+			t.Fatalf("third 40-byte key in 100 bytes: %v", err)
+		}
+		if err := put(rt, "a=short"); err != nil {
+			t.Fatalf("shrinking: %v", err)
+		}
+		if err := put(rt, "b="); err != nil {
+			t.Fatalf("deleting: %v", err)
+		}
+		if err := put(rt, "c="+v40); err != nil {
+			t.Fatalf("after making room: %v", err)
+		}
+		_ = rt.Shutdown(context.Background())
+
+		rt = newRuntime(t, store, session.Config{MaxObjectBytes: 100}, putter())
+		if err := put(rt, "d="+v40+v40); !errors.Is(err, session.ErrObjectStorageFull) {
+			t.Fatalf("after a restart, 80 more bytes on 48 stored: %v", err)
+		}
+		if err := put(rt, "d=x"); err != nil {
+			t.Fatal(err)
+		}
 	})
 }

@@ -19,6 +19,8 @@ type Observer interface {
 	Committed(batches int, took time.Duration)
 	// AlarmFired records how late an alarm was delivered.
 	AlarmFired(kind string, lateness time.Duration)
+	// StorageRefused counts a write refused over Config.MaxObjectBytes.
+	StorageRefused(kind string)
 }
 
 // KindStats counts the objects of one kind.
@@ -33,6 +35,7 @@ type nopObserver struct{}
 func (nopObserver) Activated(string)                 {}
 func (nopObserver) Hibernated(string)                {}
 func (nopObserver) MailboxFull(string)               {}
+func (nopObserver) StorageRefused(string)            {}
 func (nopObserver) Panicked(string)                  {}
 func (nopObserver) Committed(int, time.Duration)     {}
 func (nopObserver) AlarmFired(string, time.Duration) {}

@@ -48,6 +48,9 @@ func (s Storage) PutTTL(key string, value []byte, ttl time.Duration) error {
 	if ttl < 0 {
 		return fmt.Errorf("session: negative TTL %v for %q", ttl, key)
 	}
+	if err := s.in.charge(key, len(key)+len(value)); err != nil {
+		return err
+	}
 	v := bytes.Clone(value)
 	if v == nil {
 		v = []byte{}
@@ -59,6 +62,9 @@ func (s Storage) PutTTL(key string, value []byte, ttl time.Duration) error {
 // Delete removes key; deleting a missing key is not an error.
 func (s Storage) Delete(key string) error {
 	if err := validKey(key); err != nil {
+		return err
+	}
+	if err := s.in.charge(key, 0); err != nil {
 		return err
 	}
 	s.in.accum.write(Write{Key: key, Delete: true})

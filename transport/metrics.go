@@ -15,6 +15,7 @@ type Metrics struct {
 	hibernation *prometheus.CounterVec
 	mailboxFull *prometheus.CounterVec
 	panics      *prometheus.CounterVec
+	storageFull *prometheus.CounterVec
 	commitTime  prometheus.Histogram
 	commitSize  prometheus.Histogram
 	alarmLate   *prometheus.HistogramVec
@@ -39,6 +40,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		hibernation: counterVec("hearth_object_hibernations_total", "Idle objects hibernated, per kind."),
 		mailboxFull: counterVec("hearth_mailbox_full_total", "Messages refused because the object's mailbox was full."),
 		panics:      counterVec("hearth_object_panics_total", "Objects reset after a panic."),
+		storageFull: counterVec("hearth_object_storage_refused_total", "Writes refused over --max-object-bytes, per kind."),
 		commitTime: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "hearth_storage_commit_seconds",
 			Help:    "Time the store took for one group commit.",
@@ -67,7 +69,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"players": prometheus.NewDesc("hearth_room_players", "Players in game rooms, by role.", []string{"role"}, nil),
 		},
 	}
-	reg.MustRegister(m.activations, m.hibernation, m.mailboxFull, m.panics, m.commitTime, m.commitSize, m.alarmLate, m)
+	reg.MustRegister(m.activations, m.hibernation, m.mailboxFull, m.panics, m.storageFull, m.commitTime, m.commitSize, m.alarmLate, m)
 	m.rooms = newRoomMetrics(reg)
 	return m
 }
@@ -96,6 +98,9 @@ func (m *Metrics) MailboxFull(kind string) { m.mailboxFull.WithLabelValues(kind)
 
 // Panicked implements session.Observer.
 func (m *Metrics) Panicked(kind string) { m.panics.WithLabelValues(kind).Inc() }
+
+// StorageRefused implements session.Observer.
+func (m *Metrics) StorageRefused(kind string) { m.storageFull.WithLabelValues(kind).Inc() }
 
 // Committed implements session.Observer.
 func (m *Metrics) Committed(batches int, took time.Duration) {

@@ -44,6 +44,7 @@ type config struct {
 	TickClock bool `yaml:"tick_clock"`
 	// Limits; 0 means none (Rate: the default 200).
 	MaxActive         int     `yaml:"max_active_objects"`
+	MaxObjectBytes    int     `yaml:"max_object_bytes"`
 	MaxConns          int     `yaml:"max_conns"`
 	MaxConnsPerObject int     `yaml:"max_conns_per_object"`
 	Rate              float64 `yaml:"rate"`
@@ -73,6 +74,7 @@ func bindFlags(fs *pflag.FlagSet, cfg *config, configFile *string) {
 	fs.StringVar(&cfg.AdminSecret, "admin-secret", "", "bearer secret for POST /api/token")
 	fs.BoolVar(&cfg.TickClock, "tick-clock", false, "wake rooms from a dedicated nanosleep thread: ticks ~5x closer to schedule at the median up to a few hundred rooms, for more CPU; beyond that the default timers keep p99 lower")
 	fs.IntVar(&cfg.MaxActive, "max-active-objects", 0, "most objects in memory with a goroutine (0: no limit); a message that would wake one more is answered overloaded")
+	fs.IntVar(&cfg.MaxObjectBytes, "max-object-bytes", 0, "most bytes (keys plus values) one object may store (0: no limit); writes over it fail")
 	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "most open client connections, all transports (0: no limit); more are refused")
 	fs.IntVar(&cfg.MaxConnsPerObject, "max-conns-per-object", 0, "most connections attached to one object (0: no limit); more joins are refused")
 	fs.Float64Var(&cfg.Rate, "rate", d.Rate, "frames a second one connection may send (burst: twice that); more are answered rate_limited")
@@ -157,7 +159,7 @@ func (c *config) withDefaults() error {
 		c.Rate = 200
 	}
 	var errs []error
-	if c.MaxActive < 0 || c.MaxConns < 0 || c.MaxConnsPerObject < 0 || !(c.Rate > 0) || !(c.ObjectRate >= 0) {
+	if c.MaxActive < 0 || c.MaxObjectBytes < 0 || c.MaxConns < 0 || c.MaxConnsPerObject < 0 || !(c.Rate > 0) || !(c.ObjectRate >= 0) {
 		errs = append(errs, errors.New("config: limits must be positive (0: none) and --rate above 0"))
 	}
 	if !(c.StreamHz > 0 && c.StreamHz <= 100) {

@@ -59,3 +59,18 @@ func TestLimitsFromConfig(t *testing.T) {
 		}
 	}
 }
+
+// Over --max-object-bytes a group's configuration write is refused with
+// HTTP 507 and the reason.
+func TestMaxObjectBytesFromConfig(t *testing.T) {
+	s := startInProcessWith(t, t.TempDir(), func(c *config) { c.MaxObjectBytes = 200 })
+	base := "http://" + s.httpLn.Addr().String()
+	if code, body := putConfig(t, base, `{"allowed_lateness_ms": 1000}`); code != 200 {
+		t.Fatalf("small config: %d %s", code, body)
+	}
+	big := `{"detectors": [` + strings.Repeat(`{"metric": "a-rather-long-metric-name", "type": "threshold", "min": 0, "max": 1},`, 5)
+	big = strings.TrimSuffix(big, ",") + `]}`
+	if code, body := putConfig(t, base, big); code != 507 || !strings.Contains(body, "object storage limit") {
+		t.Fatalf("config over 200 bytes: %d %s", code, body)
+	}
+}

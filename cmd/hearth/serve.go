@@ -131,7 +131,7 @@ func (s *server) start(cfg *config) (err error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := transport.NewMetrics(reg)
 	s.runtime, err = session.New(session.Config{Store: s.store, Observer: metrics, Logger: log, IdleTimeout: cfg.IdleTimeout,
-		MaxConnsPerObject: cfg.MaxConnsPerObject, MaxActive: cfg.MaxActive})
+		MaxConnsPerObject: cfg.MaxConnsPerObject, MaxActive: cfg.MaxActive, MaxObjectBytes: cfg.MaxObjectBytes})
 	if err != nil {
 		return err
 	}
