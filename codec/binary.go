@@ -77,12 +77,13 @@ func checkSize(n, max int) error {
 }
 
 func (o *Out) encodeBinary() ([]byte, error) {
-	var buf bytes.Buffer
-	if sh, ok := o.Body.(*Shared); ok {
-		if raw, err := sh.encoded(Binary); err == nil {
-			buf.Grow(len(raw) + 16 + len(o.Object))
-		}
+	if raw, ok, err := rawBody(o.Body); err != nil {
+		return nil, fmt.Errorf("codec: encode %s: %w", o.Kind, err)
+	} else if ok {
+		b := make([]byte, 0, len(raw)+len(o.Object)+24)
+		return append(appendEnvelope(b, o), raw...), nil
 	}
+	var buf bytes.Buffer
 	enc := msgpack.GetEncoder()
 	defer msgpack.PutEncoder(enc)
 	enc.Reset(&buf)
