@@ -16,15 +16,8 @@ func Guard(auth *Auth, object func(*http.Request) string, h http.Handler) http.H
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		claims, err := auth.Check(tok, object(r))
-		switch {
-		case errors.Is(err, ErrTokenExpired):
-			httpError(w, http.StatusUnauthorized, "token expired")
-			return
-		case err != nil:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
-			httpError(w, http.StatusUnauthorized, err.Error())
+		claims, ok := bearerClaims(w, auth, bearer(r), object(r))
+		if !ok {
 			return
 		}
 		read := r.Method == http.MethodGet || r.Method == http.MethodHead
@@ -47,7 +40,7 @@ func GuardAdmin(auth *Auth, adminSecret string, object func(*http.Request) strin
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		tok := bearer(r)
 		if adminSecret != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(adminSecret)) == 1 {
 			h.ServeHTTP(w, r)
 			return
@@ -57,19 +50,36 @@ func GuardAdmin(auth *Auth, adminSecret string, object func(*http.Request) strin
 			httpError(w, http.StatusUnauthorized, "admin secret required")
 			return
 		}
-		claims, err := auth.Check(tok, object(r))
-		switch {
-		case errors.Is(err, ErrTokenExpired):
-			httpError(w, http.StatusUnauthorized, "token expired")
+		claims, ok := bearerClaims(w, auth, tok, object(r))
+		if !ok {
 			return
-		case err != nil:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
-			httpError(w, http.StatusUnauthorized, err.Error())
-			return
-		case claims.Role != RoleAdmin:
+		}
+		if claims.Role != RoleAdmin {
 			httpError(w, http.StatusForbidden, "role "+claims.Role+" may not "+r.Method+" here: admin only")
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// bearer returns the request's bearer token.
+func bearer(r *http.Request) string {
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return tok
+}
+
+// bearerClaims checks tok for object, answering 401 itself when it does
+// not pass.
+func bearerClaims(w http.ResponseWriter, auth *Auth, tok, object string) (Claims, bool) {
+	claims, err := auth.Check(tok, object)
+	switch {
+	case errors.Is(err, ErrTokenExpired):
+		httpError(w, http.StatusUnauthorized, "token expired")
+		return claims, false
+	case err != nil:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="hearth"`)
+		httpError(w, http.StatusUnauthorized, err.Error())
+		return claims, false
+	}
+	return claims, true
 }
