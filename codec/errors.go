@@ -42,7 +42,7 @@ const (
 	CodeSlowConsumer  = "slow_consumer"   // the client did not read; the connection is closed
 	CodeShuttingDown  = "shutting_down"   // the server is stopping
 	CodeInternal      = "internal"        // a server fault
-	CodeStorageFull   = "storage_full"    // the server's disk is full: writes refused, reads go on
+	CodeStorageFull   = "storage_full"    // the server cannot write (disk full or read-only, or the object's quota): writes refused, reads go on
 )
 
 // Error is the payload of a KindError frame.

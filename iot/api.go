@@ -153,7 +153,7 @@ func writeErr(w http.ResponseWriter, err error) {
 		code = http.StatusBadRequest
 	case errors.Is(err, session.ErrMailboxFull), errors.Is(err, context.DeadlineExceeded):
 		code = http.StatusServiceUnavailable
-	case errors.Is(err, session.ErrStorageFull), errors.Is(err, session.ErrObjectStorageFull):
+	case errors.Is(err, session.ErrStorageFull), errors.Is(err, session.ErrObjectStorageFull), errors.Is(err, session.ErrStorageReadOnly):
 		code = http.StatusInsufficientStorage
 	}
 	writeJSON(w, code, map[string]string{"error": err.Error()})

@@ -21,6 +21,9 @@ var (
 	// ErrStorageFull: the store refuses writes until space is freed;
 	// reads go on.
 	ErrStorageFull = errors.New("session: storage full")
+	// ErrStorageReadOnly: the data directory became read-only; writes are
+	// refused until it is writable again, reads go on.
+	ErrStorageReadOnly = errors.New("session: storage read-only")
 	// ErrTooManyObjects refuses activating an object beyond
 	// Config.MaxActive.
 	ErrTooManyObjects = errors.New("session: too many active objects")

@@ -195,7 +195,7 @@ func codeFor(err error) string {
 		return codec.CodeShuttingDown
 	case errors.Is(err, context.DeadlineExceeded):
 		return codec.CodeOverloaded
-	case errors.Is(err, session.ErrStorageFull), errors.Is(err, session.ErrObjectStorageFull):
+	case errors.Is(err, session.ErrStorageFull), errors.Is(err, session.ErrObjectStorageFull), errors.Is(err, session.ErrStorageReadOnly):
 		return codec.CodeStorageFull
 	case errors.Is(err, session.ErrObjectPanicked), errors.Is(err, session.ErrCommitFailed):
 		return codec.CodeInternal

@@ -117,3 +117,54 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("after restart: %d %s", code, body)
 	}
 }
+
+// When the data directory becomes read-only the server refuses writes
+// with a clear error, keeps serving reads, and writes again once it is
+// writable; nothing acknowledged is lost.
+func TestDataDirReadOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	disk := smallDisk(t, "300m")
+	data := filepath.Join(disk, "data")
+	args := []string{"--data", data, "--http", "127.0.0.1:0", "--nats", "127.0.0.1:0", "--quic", "127.0.0.1:0"}
+	srv := startChild(t, args...)
+	ready := srv.waitFor(t, "hearth ready")
+	base := "http://" + ready["http"].(string)
+	if code, body := putConfig(t, base, `{"allowed_lateness_ms": 1111}`); code != 200 {
+		t.Fatalf("before: %d %s", code, body)
+	}
+	objects := filepath.Join(data, "objects")
+	mount := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("mount", args...).CombinedOutput(); err != nil {
+			t.Fatalf("mount %v: %v %s", args, err, out)
+		}
+	}
+	mount("--bind", objects, objects)
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", objects).Run() })
+	mount("-o", "remount,ro,bind", objects)
+	time.Sleep(150 * time.Millisecond) // the guard looks again
+
+	code, body := putConfig(t, base, `{"allowed_lateness_ms": 2222}`)
+	if code != http.StatusInsufficientStorage || !strings.Contains(body, "read-only") {
+		t.Fatalf("write to a read-only directory: %d %s", code, body)
+	}
+	if code, body := httpGet(t, base+"/api/iot/groups/g/config"); code != 200 || !strings.Contains(body, "1111") {
+		t.Fatalf("read from a read-only directory: %d %s", code, body)
+	}
+	mount("-o", "remount,rw,bind", objects)
+	time.Sleep(150 * time.Millisecond)
+	if code, body := putConfig(t, base, `{"allowed_lateness_ms": 3333}`); code != 200 {
+		t.Fatalf("writable again: %d %s", code, body)
+	}
+	if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("the server died:\n%s", srv.output())
+	}
+	_ = srv.cmd.Wait()
+	again := startChild(t, args...)
+	ready = again.waitFor(t, "hearth ready")
+	if code, body := httpGet(t, "http://"+ready["http"].(string)+"/api/iot/groups/g/config"); code != 200 || !strings.Contains(body, "3333") {
+		t.Fatalf("after restart: %d %s", code, body)
+	}
+}

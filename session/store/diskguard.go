@@ -12,7 +12,8 @@ import (
 	"github.com/hearth-server/hearth/session"
 )
 
-// diskGuard refuses writes before the disk is full. Badger writes its
+// diskGuard refuses writes before the disk is full, and while the data
+// directory is on a read-only mount. Badger writes its
 // write-ahead (.mem) and value-log (.vlog) files through memory maps of
 // sparse files: a page touched when the filesystem has no block left
 // kills the process with SIGBUS instead of returning an error. So a
@@ -46,10 +47,12 @@ func (g *diskGuard) check(now time.Time) error {
 		return g.err
 	}
 	g.checked = now
-	free, claim, err := g.measure()
+	free, claim, readOnly, err := g.measure()
 	switch {
 	case err != nil:
 		g.err = nil // cannot tell: let badger try
+	case readOnly:
+		g.err = fmt.Errorf("store: %w: %s is on a read-only filesystem", session.ErrStorageReadOnly, g.dir)
 	case free < claim+g.margin:
 		g.err = fmt.Errorf("store: %w: %d MiB free in %s, %d MiB needed to write safely", session.ErrStorageFull,
 			free>>20, g.dir, (claim+g.margin)>>20)
@@ -60,16 +63,18 @@ func (g *diskGuard) check(now time.Time) error {
 }
 
 // measure returns the bytes available to this process on the store's
-// filesystem and the bytes badger's mapped files may still claim.
-func (g *diskGuard) measure() (free, claim uint64, err error) {
+// filesystem, the bytes badger's mapped files may still claim, and
+// whether the mount is read-only.
+func (g *diskGuard) measure() (free, claim uint64, readOnly bool, err error) {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(g.dir, &st); err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	free = st.Bavail * uint64(st.Bsize)
+	readOnly = st.Flags&stReadOnly != 0
 	entries, err := os.ReadDir(g.dir)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".mem") && !strings.HasSuffix(e.Name(), ".vlog") {
@@ -85,5 +90,8 @@ func (g *diskGuard) measure() (free, claim uint64, err error) {
 			}
 		}
 	}
-	return free, claim, nil
+	return free, claim, readOnly, nil
 }
+
+// stReadOnly is ST_RDONLY in statfs's mount flags.
+const stReadOnly = 0x1
