@@ -81,6 +81,10 @@ func DecodeReading(payload []byte, now time.Time) (Reading, error) {
 
 func unmarshal(payload []byte, w *wireReading) error {
 	if t := bytes.TrimLeft(payload, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		if fast, ok := fastJSON(payload); ok {
+			*w = fast
+			return nil
+		}
 		dec := json.NewDecoder(bytes.NewReader(payload))
 		dec.UseNumber()
 		return dec.Decode(w)
