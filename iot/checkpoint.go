@@ -1,6 +1,7 @@
 package iot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"time"
@@ -103,13 +104,17 @@ func (g *Group) checkpoint(c *session.Context) {
 	if len(g.dirty) > 0 {
 		g.saveGroupWindows(c)
 	}
+	// One buffer for every device: Put copies the value.
+	var buf bytes.Buffer
+	enc := msgpack.NewEncoder(&buf)
 	for name := range g.dirty {
 		s, err := g.devices[name].state()
 		if err != nil {
 			continue
 		}
-		if b, err := msgpack.Marshal(&s); err == nil {
-			_ = c.Storage().Put("dev/"+name, b)
+		buf.Reset()
+		if err := enc.Encode(&s); err == nil {
+			_ = c.Storage().Put("dev/"+name, buf.Bytes())
 		}
 	}
 	clear(g.dirty)
