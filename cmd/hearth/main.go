@@ -1,5 +1,5 @@
-// Command hearth runs the hearth server and its tools: serve, version and,
-// as they land, loadtest and replay.
+// Command hearth runs the hearth server and its tools: serve, loadtest,
+// replay, backup, restore and version.
 package main
 
 import (
