@@ -81,11 +81,12 @@ func (r *Room) snapshot(c *session.Context) {
 	// Clients with the same base get the same body, encoded once. A
 	// client whose newest input has not been acknowledged yet gets even an
 	// empty delta, so that the ack does not wait for the world to change.
-	type prepared struct {
-		body  *codec.Shared
-		worth bool
+	bodies := r.bodies
+	if bodies == nil {
+		bodies = make(map[uint32]prepared, 2)
+		r.bodies = bodies
 	}
-	bodies := make(map[uint32]prepared, 2)
+	clear(bodies)
 	for _, p := range r.byConn {
 		key := p.Acked
 		if !r.reck.remembers(key) {
@@ -101,12 +102,19 @@ func (r *Room) snapshot(c *session.Context) {
 			continue
 		}
 		p.AckSent = p.LastInput
-		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.id.String(), Seq: r.snapSeq, Ack: p.LastInput, Body: b.body}
+		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.addr, Seq: r.snapSeq, Ack: p.LastInput, Body: b.body}
 		c.Send(p.Conn, out)
 		if b, err := out.Encode(codec.Binary); err == nil {
 			r.cfg.Observer.SnapshotSent(len(b))
 		}
 	}
+}
+
+// prepared is a snapshot body for the clients with one base, and whether
+// it is worth sending to a client that has nothing to be acknowledged.
+type prepared struct {
+	body  *codec.Shared
+	worth bool
 }
 
 // snapshotTo sends one client a full snapshot at once, so that a joining
@@ -115,7 +123,7 @@ func (r *Room) snapshotTo(c *session.Context, p *player) {
 	r.snapSeq++
 	r.ents = r.game.Entities(r.ents[:0])
 	r.reck.observe(r.snapSeq, r.sched.Next, r.ents)
-	c.Send(p.Conn, &codec.Out{Kind: codec.KindSnapshot, Object: r.id.String(), Seq: r.snapSeq, Ack: p.LastInput,
+	c.Send(p.Conn, &codec.Out{Kind: codec.KindSnapshot, Object: r.addr, Seq: r.snapSeq, Ack: p.LastInput,
 		Body: codec.NewShared(r.reck.body(r.sched.Next, 0))})
 }
 
@@ -142,7 +150,7 @@ func (r *Room) finish(c *session.Context, now time.Time) {
 		_ = c.Storage().Put("archive", game)
 	}
 	for _, p := range r.byConn {
-		c.Send(p.Conn, &codec.Out{Kind: codec.KindLeft, Object: r.id.String(), Body: map[string]string{"reason": "game over"}})
+		c.Send(p.Conn, &codec.Out{Kind: codec.KindLeft, Object: r.addr, Body: map[string]string{"reason": "game over"}})
 	}
 	r.byConn = map[session.ConnID]*player{}
 	for id := range r.players {

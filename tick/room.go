@@ -22,13 +22,14 @@ func Kind(name string, cfg Config) (session.Kind, error) {
 		return session.Kind{}, err
 	}
 	return session.Kind{Name: name, New: func(id session.ID) session.Object {
-		return &Room{id: id, cfg: cfg}
+		return &Room{id: id, addr: id.String(), cfg: cfg}
 	}}, nil
 }
 
 // Room is a game room: one object ticking one Game.
 type Room struct {
 	id      session.ID
+	addr    string // id as clients address it, "kind/name"
 	cfg     Config
 	game    Game
 	sched   Schedule
@@ -44,7 +45,8 @@ type Room struct {
 	reck     *reckoner
 	snapSeq  uint32
 	lastSave time.Time
-	ents     []Entity // scratch
+	ents     []Entity            // scratch
+	bodies   map[uint32]prepared // scratch: snapshot bodies by base
 }
 
 var _ session.Object = (*Room)(nil)
@@ -222,7 +224,7 @@ func (r *Room) frame(c *session.Context, from session.ConnID, f codec.Frame) {
 	p, ok := r.byConn[from]
 	if !ok {
 		r.cfg.Observer.InputRejected("not_in_room")
-		c.Send(from, &codec.Out{Kind: codec.KindError, Object: r.id.String(),
+		c.Send(from, &codec.Out{Kind: codec.KindError, Object: r.addr,
 			Body: codec.Error{Code: codec.CodeNotJoined, Message: "not a player in this room"}})
 		return
 	}
@@ -233,7 +235,7 @@ func (r *Room) frame(c *session.Context, from session.ConnID, f codec.Frame) {
 	case codec.KindInput:
 		r.input(c, p, f)
 	case codec.KindEvent:
-		c.Broadcast(&codec.Out{Kind: codec.KindEvent, Object: r.id.String(), Body: f.Payload}, from)
+		c.Broadcast(&codec.Out{Kind: codec.KindEvent, Object: r.addr, Body: f.Payload}, from)
 	}
 }
 
@@ -269,7 +271,7 @@ func (r *Room) input(c *session.Context, p *player, f codec.Frame) {
 // reject tells a client its input was refused, and counts it.
 func (r *Room) reject(c *session.Context, p *player, why string) {
 	r.cfg.Observer.InputRejected("invalid")
-	c.Send(p.Conn, &codec.Out{Kind: codec.KindError, Object: r.id.String(),
+	c.Send(p.Conn, &codec.Out{Kind: codec.KindError, Object: r.addr,
 		Body: codec.Error{Code: "bad_input", Message: why}})
 }
 

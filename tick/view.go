@@ -39,7 +39,7 @@ type EntityView struct {
 }
 
 func (r *Room) view() View {
-	v := View{Room: r.id.String(), TickHz: r.cfg.TickHz, Tick: r.sched.Next, Ticking: r.ticking, Skipped: r.skipped,
+	v := View{Room: r.addr, TickHz: r.cfg.TickHz, Tick: r.sched.Next, Ticking: r.ticking, Skipped: r.skipped,
 		Players: []PlayerView{}, Entities: []EntityView{}}
 	for _, p := range r.players {
 		if p.Spectator {
