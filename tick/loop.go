@@ -94,15 +94,19 @@ func (r *Room) snapshot(c *session.Context) {
 		}
 		b, seen := bodies[key]
 		if !seen {
-			body := r.reck.body(r.sched.Next, key)
-			b = prepared{body: codec.NewShared(body), worth: worthSending(body, r.snapSeq)}
-			bodies[key] = b
+			b.body = r.reck.body(r.sched.Next, key)
+			b.worth = worthSending(b.body, r.snapSeq)
 		}
 		if !b.worth && p.LastInput == p.AckSent {
+			bodies[key] = b
 			continue
 		}
+		if b.shared == nil { // encoded once, for the first client that gets it
+			b.shared = codec.NewShared(b.body)
+		}
+		bodies[key] = b
 		p.AckSent = p.LastInput
-		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.addr, Seq: r.snapSeq, Ack: p.LastInput, Body: b.body}
+		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.addr, Seq: r.snapSeq, Ack: p.LastInput, Body: b.shared}
 		c.Send(p.Conn, out)
 		if b, err := out.Encode(codec.Binary); err == nil {
 			r.cfg.Observer.SnapshotSent(len(b))
@@ -110,11 +114,13 @@ func (r *Room) snapshot(c *session.Context) {
 	}
 }
 
-// prepared is a snapshot body for the clients with one base, and whether
-// it is worth sending to a client that has nothing to be acknowledged.
+// prepared is a snapshot body for the clients with one base, whether it
+// is worth sending to a client that has nothing to be acknowledged, and
+// its shared encoding once one client gets it.
 type prepared struct {
-	body  *codec.Shared
-	worth bool
+	body   SnapshotBody
+	worth  bool
+	shared *codec.Shared
 }
 
 // snapshotTo sends one client a full snapshot at once, so that a joining

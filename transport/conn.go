@@ -29,7 +29,7 @@ type conn struct {
 	joined map[string]session.Ref // object address → ref
 
 	lmu    sync.Mutex
-	latest map[string][]byte // newest unreliable frame per object, not yet written
+	latest map[latestKey][]byte // newest unreliable frame per object or topic, not yet written
 
 	writing   atomic.Bool // a writer goroutine runs
 	closeOnce sync.Once
@@ -73,29 +73,32 @@ func (c *conn) Send(msg any) error {
 		return err
 	}
 	if out.Kind.Unreliable() {
-		key := out.Object
-		if out.Kind == codec.KindUpdate { // a topic: apart from objects
-			key = "\x00" + key
-		}
-		c.coalesce(key, b)
+		c.coalesce(latestKey{topic: out.Kind == codec.KindUpdate, name: out.Object}, b)
 		return nil
 	}
 	return c.enqueue(queued{frame: b})
 }
 
-// coalesce keeps frame as the newest unreliable frame for object.
-func (c *conn) coalesce(object string, frame []byte) {
+// latestKey names what an unreliable frame is about: an object, or a
+// live-stream topic (topics and objects never replace each other's frames).
+type latestKey struct {
+	topic bool
+	name  string
+}
+
+// coalesce keeps frame as the newest unreliable frame for key.
+func (c *conn) coalesce(key latestKey, frame []byte) {
 	if c.closing.Load() {
 		return
 	}
 	c.lmu.Lock()
 	if c.latest == nil {
-		c.latest = make(map[string][]byte, 1)
+		c.latest = make(map[latestKey][]byte, 1)
 	}
-	if _, replaced := c.latest[object]; replaced {
+	if _, replaced := c.latest[key]; replaced {
 		c.hub.stats.dropped.Add(1)
 	}
-	c.latest[object] = frame
+	c.latest[key] = frame
 	c.lmu.Unlock()
 	c.kick()
 }
@@ -104,8 +107,8 @@ func (c *conn) coalesce(object string, frame []byte) {
 func (c *conn) takeLatest() []byte {
 	c.lmu.Lock()
 	defer c.lmu.Unlock()
-	for obj, f := range c.latest {
-		delete(c.latest, obj)
+	for key, f := range c.latest {
+		delete(c.latest, key)
 		return f
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hearth-server/hearth/iot"
 	"github.com/hearth-server/hearth/session"
@@ -20,6 +21,7 @@ type topics struct {
 	rt     *session.Runtime
 	rooms  *tick.Directory
 	health *health
+	known  sync.Map // session.ID → struct{}: objects seen to exist (they are never deleted)
 }
 
 // register hands the hub a source per topic prefix.
@@ -33,10 +35,20 @@ func (t *topics) register(h *transport.Hub) {
 func unknown(topic string) error { return fmt.Errorf("%w %q", transport.ErrUnknownTopic, topic) }
 
 // exists reports whether an object of kind named name exists (hibernated
-// ones included): a stream never creates an object.
+// ones included): a stream never creates an object. Objects are never
+// deleted, so one found is remembered rather than listed again at every
+// sample.
 func (t *topics) exists(kind, name string) bool {
+	id := session.ID{Kind: kind, Name: name}
+	if _, ok := t.known.Load(id); ok {
+		return true
+	}
 	names, err := t.rt.List(kind)
-	return err == nil && slices.Contains(names, name)
+	if err != nil || !slices.Contains(names, name) {
+		return false
+	}
+	t.known.Store(id, struct{}{})
+	return true
 }
 
 // room serves "rooms" (the room list) and "rooms/<name>" (one room's
