@@ -97,13 +97,14 @@ func benchRoomTick(b *testing.B, ack, noop bool) {
 	// one period makes exactly one tick due.
 	now := time.Now().Add(2 * period)
 	ctx := context.Background()
+	addr := id.String()
 	var seq uint32
 	step := func() {
 		now = now.Add(period)
 		if ack {
 			seq++
 			for p, c := range conns {
-				f := codec.Frame{Kind: codec.KindInput, Object: id.String(), Seq: seq, Ack: c.snap.Load(),
+				f := codec.Frame{Kind: codec.KindInput, Object: addr, Seq: seq, Ack: c.snap.Load(),
 					Payload: moves[(int(seq)+p)%len(moves)]}
 				if err := ref.Deliver(session.ConnID(p+1), f); err != nil {
 					b.Fatal(err)
