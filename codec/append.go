@@ -1,6 +1,9 @@
 package codec
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // Appenders for the frame envelope: msgpack's smallest forms, the same
 // bytes the msgpack encoder writes with compact integers, without its
@@ -16,6 +19,50 @@ func appendEnvelope(b []byte, o *Out) []byte {
 	b = appendStr(b, o.Object)
 	b = appendUint(b, uint64(o.Seq))
 	return appendUint(b, uint64(o.Ack))
+}
+
+// BinaryLen returns the length of o's binary encoding. When the body is
+// encoded already (a *Shared, a binary Payload, nil) the length is counted
+// without building the frame, which is left to whoever sends it;
+// otherwise the frame is encoded, as by Encode(Binary).
+func (o *Out) BinaryLen() (int, error) {
+	raw, ok, err := rawBody(o.Body)
+	if err != nil {
+		return 0, fmt.Errorf("codec: encode %s: %w", o.Kind, err)
+	}
+	if !ok {
+		b, err := o.Encode(Binary)
+		return len(b), err
+	}
+	return 1 + uintLen(uint64(o.Kind)) + strLen(len(o.Object)) + uintLen(uint64(o.Seq)) + uintLen(uint64(o.Ack)) + len(raw), nil
+}
+
+// uintLen is the length of appendUint's encoding of v.
+func uintLen(v uint64) int {
+	switch {
+	case v < 128:
+		return 1
+	case v <= 0xff:
+		return 2
+	case v <= 0xffff:
+		return 3
+	case v <= 0xffffffff:
+		return 5
+	}
+	return 9
+}
+
+// strLen is the length of appendStr's encoding of a string of n bytes.
+func strLen(n int) int {
+	switch {
+	case n < 32:
+		return 1 + n
+	case n <= 0xff:
+		return 2 + n
+	case n <= 0xffff:
+		return 3 + n
+	}
+	return 5 + n
 }
 
 func appendUint(b []byte, v uint64) []byte {

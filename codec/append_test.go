@@ -37,6 +37,11 @@ func TestAppendersMatchMsgpack(t *testing.T) {
 			if want := reference(t, o, raw); !bytes.Equal(got, want) {
 				t.Fatalf("seq %d, object of %d bytes: %x, want %x", n, l, got[:min(len(got), 16)], want[:min(len(want), 16)])
 			}
+			for _, o := range []*Out{o, {Kind: KindSnapshot, Object: o.Object, Seq: n, Ack: n / 2, Body: body}} {
+				if size, err := o.BinaryLen(); err != nil || size != len(got) {
+					t.Fatalf("seq %d, object of %d bytes: BinaryLen %d (%v), want %d", n, l, size, err, len(got))
+				}
+			}
 			if _, err := DecodeBinary(got, len(got)); err != nil && l < 513 {
 				t.Fatalf("seq %d, object of %d bytes: %v", n, l, err)
 			}
@@ -80,4 +85,19 @@ func BenchmarkEncodeSharedEnvelope(b *testing.B) {
 			msgpack.PutEncoder(enc)
 		}
 	})
+}
+
+// BinaryLen counts what Encode(Binary) writes, for every kind of body.
+func TestBinaryLenMatchesEncode(t *testing.T) {
+	raw, _ := msgpack.Marshal([]int{1, 2, 3})
+	for _, body := range []any{nil, Payload{}, Payload{Raw: raw, Format: Binary}, NewShared([]int{4, 5}),
+		map[string]int{"a": 1}, Error{Code: "x", Message: "y"}} {
+		want, err := (&Out{Kind: KindEvent, Object: "room/a", Seq: 300, Ack: 70000, Body: body}).Encode(Binary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := (&Out{Kind: KindEvent, Object: "room/a", Seq: 300, Ack: 70000, Body: body}).BinaryLen(); err != nil || got != len(want) {
+			t.Fatalf("%T: BinaryLen %d (%v), want %d", body, got, err, len(want))
+		}
+	}
 }

@@ -108,8 +108,8 @@ func (r *Room) snapshot(c *session.Context) {
 		p.AckSent = p.LastInput
 		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.addr, Seq: r.snapSeq, Ack: p.LastInput, Body: b.shared}
 		c.Send(p.Conn, out)
-		if b, err := out.Encode(codec.Binary); err == nil {
-			r.cfg.Observer.SnapshotSent(len(b))
+		if n, err := out.BinaryLen(); err == nil { // counted, not encoded: the connection encodes in its format
+			r.cfg.Observer.SnapshotSent(n)
 		}
 	}
 }
