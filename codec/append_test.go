@@ -101,3 +101,16 @@ func TestBinaryLenMatchesEncode(t *testing.T) {
 		}
 	}
 }
+
+// appender writes a fixed encoding of its own.
+type appender struct{}
+
+func (appender) AppendMsgpack(b []byte) ([]byte, error) { return append(b, 0x92, 0x01, 0x02), nil }
+
+// A Shared body that appends its own msgpack is not handed to the encoder.
+func TestSharedUsesMsgpackAppender(t *testing.T) {
+	raw, err := NewShared(appender{}).Encoded(Binary)
+	if err != nil || !bytes.Equal(raw, []byte{0x92, 0x01, 0x02}) {
+		t.Fatalf("got %x (%v)", raw, err)
+	}
+}

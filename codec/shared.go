@@ -36,9 +36,20 @@ func (s *Shared) encoded(f Format) ([]byte, error) {
 	return s.enc[f], s.err[f]
 }
 
+// MsgpackAppender is a payload value that writes its own binary form:
+// msgpack with integers in their smallest form, as frames are. Shared
+// uses it instead of the msgpack encoder, for values encoded often (a
+// game room's snapshot bodies).
+type MsgpackAppender interface {
+	AppendMsgpack(b []byte) ([]byte, error)
+}
+
 // marshalCompact encodes v with integers in their smallest msgpack form,
 // as frames are.
 func marshalCompact(v any) ([]byte, error) {
+	if a, ok := v.(MsgpackAppender); ok {
+		return a.AppendMsgpack(nil)
+	}
 	var buf bytes.Buffer
 	enc := msgpack.GetEncoder()
 	defer msgpack.PutEncoder(enc)
