@@ -1,6 +1,7 @@
 package tick
 
 import (
+	"slices"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -81,43 +82,47 @@ func (r *Room) snapshot(c *session.Context) {
 	// Clients with the same base get the same body, encoded once. A
 	// client whose newest input has not been acknowledged yet gets even an
 	// empty delta, so that the ack does not wait for the world to change.
-	bodies := r.bodies
-	if bodies == nil {
-		bodies = make(map[uint32]prepared, 2)
-		r.bodies = bodies
-	}
-	clear(bodies)
+	// The bases are few (usually one or two): a slice, searched.
+	bodies := r.bodies[:0]
+	var outs []codec.Out // the frames, allocated together once one goes out
 	for _, p := range r.byConn {
 		key := p.Acked
 		if !r.reck.remembers(key) {
 			key = 0
 		}
-		b, seen := bodies[key]
-		if !seen {
-			b.body = r.reck.body(r.sched.Next, key)
-			b.worth = worthSending(b.body, r.snapSeq)
+		i := slices.IndexFunc(bodies, func(b prepared) bool { return b.base == key })
+		if i < 0 {
+			body := r.reck.body(r.sched.Next, key)
+			bodies = append(bodies, prepared{base: key, body: body, worth: worthSending(body, r.snapSeq)})
+			i = len(bodies) - 1
 		}
+		b := &bodies[i]
 		if !b.worth && p.LastInput == p.AckSent {
-			bodies[key] = b
 			continue
 		}
 		if b.shared == nil { // encoded once, for the first client that gets it
 			b.shared = codec.NewShared(b.body)
 		}
-		bodies[key] = b
 		p.AckSent = p.LastInput
-		out := &codec.Out{Kind: codec.KindSnapshot, Object: r.addr, Seq: r.snapSeq, Ack: p.LastInput, Body: b.shared}
+		if outs == nil {
+			outs = make([]codec.Out, 0, len(r.byConn))
+		}
+		outs = append(outs, codec.Out{Kind: codec.KindSnapshot, Object: r.addr, Seq: r.snapSeq, Ack: p.LastInput, Body: b.shared})
+		out := &outs[len(outs)-1]
 		c.Send(p.Conn, out)
 		if n, err := out.BinaryLen(); err == nil { // counted, not encoded: the connection encodes in its format
 			r.cfg.Observer.SnapshotSent(n)
 		}
 	}
+	clear(bodies) // drop the bodies: the frames sent hold them as long as they need
+	r.bodies = bodies[:0]
 }
 
 // prepared is a snapshot body for the clients with one base, whether it
 // is worth sending to a client that has nothing to be acknowledged, and
 // its shared encoding once one client gets it.
 type prepared struct {
+	base   uint32
 	body   SnapshotBody
 	worth  bool
 	shared *codec.Shared
