@@ -6,6 +6,7 @@ package arena
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -107,9 +108,13 @@ func (a *Arena) find(player string) int {
 
 // DecodeInputs reads [[dx, dy], …], oldest first.
 func (a *Arena) DecodeInputs(p codec.Payload) ([]any, error) {
-	var moves []Move
-	if err := p.Decode(&moves); err != nil {
-		return nil, err
+	var buf [maxInputs]Move
+	moves, ok := decodeMovesFast(buf[:0], p)
+	if !ok {
+		var err error
+		if moves, err = decodeMoves(p); err != nil {
+			return nil, err
+		}
 	}
 	if len(moves) == 0 || len(moves) > maxInputs {
 		return nil, fmt.Errorf("arena: %d inputs in a frame, want 1 to %d", len(moves), maxInputs)
@@ -124,6 +129,58 @@ func (a *Arena) DecodeInputs(p codec.Payload) ([]any, error) {
 		out[i] = m
 	}
 	return out, nil
+}
+
+// decodeMoves reads a frame's moves with the codec's general decoder.
+func decodeMoves(p codec.Payload) ([]Move, error) {
+	var moves []Move
+	err := p.Decode(&moves)
+	return moves, err
+}
+
+// decodeMovesFast reads the usual binary input frame, an array of 1 to
+// maxInputs [dx, dy] pairs whose numbers are float64s, float32s or
+// fixints, without the msgpack decoder: clients send one every tick. The
+// values are those the decoder gives. ok is false for anything else,
+// which takes the general path (and gets its errors).
+func decodeMovesFast(dst []Move, p codec.Payload) (moves []Move, ok bool) {
+	b := p.Raw
+	if p.Format != codec.Binary || len(b) == 0 || b[0] < 0x91 || b[0] > 0x90|maxInputs {
+		return dst, false
+	}
+	n := int(b[0] & 0x0f)
+	b = b[1:]
+	for range n {
+		if len(b) == 0 || b[0] != 0x92 { // fixarray of 2
+			return dst, false
+		}
+		b = b[1:]
+		var m Move
+		for j := range m {
+			if m[j], b, ok = decodeNumberFast(b); !ok {
+				return dst, false
+			}
+		}
+		dst = append(dst, m)
+	}
+	return dst, len(b) == 0
+}
+
+// decodeNumberFast reads a msgpack float64, float32 or fixint as a float64.
+func decodeNumberFast(b []byte) (v float64, rest []byte, ok bool) {
+	switch {
+	case len(b) == 0:
+		return 0, b, false
+	case b[0] <= 0x7f: // positive fixint
+		return float64(b[0]), b[1:], true
+	case b[0] >= 0xe0: // negative fixint
+		return float64(int8(b[0])), b[1:], true
+	case b[0] == 0xcb && len(b) >= 9:
+		return math.Float64frombits(binary.BigEndian.Uint64(b[1:])), b[9:], true
+	case b[0] == 0xca && len(b) >= 5:
+		return float64(math.Float32frombits(binary.BigEndian.Uint32(b[1:]))), b[5:], true
+	}
+	return 0, b, false
 }
 
 // Step applies inputs, moves every disc and resolves collisions.

@@ -88,6 +88,8 @@ func FuzzDecodeInputs(f *testing.F) {
 	ok, _ := msgpack.Marshal([][2]float64{{0.5, -1}})
 	f.Add(ok, false)
 	f.Add([]byte(`[[1,0],[0,-1]]`), true)
+	f.Add([]byte{0x92, 0x92, 0x01, 0xff, 0x92, 0xca, 0x3f, 0x00, 0x00, 0x00, 0x00}, false) // fixints, a float32
+	f.Add([]byte{0x91, 0x92, 0xcc, 0x01, 0xc0}, false)                                     // a uint8, a nil: the general path
 	f.Fuzz(func(t *testing.T, raw []byte, json bool) {
 		format := codec.Binary
 		if json {
@@ -95,7 +97,22 @@ func FuzzDecodeInputs(f *testing.F) {
 		}
 		a := New(2, 1)
 		_ = a.Join("p")
-		in, err := a.DecodeInputs(codec.Payload{Raw: raw, Format: format})
+		p := codec.Payload{Raw: raw, Format: format}
+		if fast, ok := decodeMovesFast(nil, p); ok {
+			// the shortcut reads what the general decoder reads, bit for bit
+			slow, err := decodeMoves(p)
+			if err != nil || len(slow) != len(fast) {
+				t.Fatalf("fast path read %v, general decoder %v (%v)", fast, slow, err)
+			}
+			for i := range fast {
+				for j := range fast[i] {
+					if math.Float64bits(fast[i][j]) != math.Float64bits(slow[i][j]) {
+						t.Fatalf("fast path read %v, general decoder %v", fast, slow)
+					}
+				}
+			}
+		}
+		in, err := a.DecodeInputs(p)
 		if err != nil {
 			return
 		}
