@@ -115,11 +115,15 @@ func (k *reckoner) predict(r record, tick uint64) (x, y int64) {
 func (k *reckoner) observe(seq uint32, tick uint64, ents []Entity) {
 	k.seq = seq
 	changed := false
+	had, kept := len(k.recs), 0 // records before, and how many of them are seen again
 	for _, e := range ents {
 		id := int32(e.ID)
 		now := quantizeRecord(e, tick)
 		old, ok := k.recs[id]
 		if ok {
+			if old.seen != seq {
+				kept++
+			}
 			old.seen = seq
 			if !k.strayed(old.r, now, tick) {
 				continue
@@ -131,11 +135,13 @@ func (k *reckoner) observe(seq uint32, tick uint64, ents []Entity) {
 		delete(k.gone, id)
 		changed = true
 	}
-	for id, er := range k.recs {
-		if er.seen != seq {
-			delete(k.recs, id)
-			k.gone[id] = seq
-			changed = true
+	if kept < had { // some entity is gone: find which
+		for id, er := range k.recs {
+			if er.seen != seq {
+				delete(k.recs, id)
+				k.gone[id] = seq
+				changed = true
+			}
 		}
 	}
 	if changed {
