@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -20,8 +21,8 @@ type conn struct {
 	id      session.ConnID
 	link    link
 	format  codec.Format
-	out     chan queued
-	done    chan struct{}
+	ctx     context.Context // ends when the connection closes
+	cancel  context.CancelFunc
 	limiter *rate.Limiter
 	greeted bool // hello received; reader goroutine only
 
@@ -30,28 +31,23 @@ type conn struct {
 
 	lmu    sync.Mutex
 	latest map[latestKey][]byte // newest unreliable frame per object or topic, not yet written
+	queue  [][]byte             // reliable frames waiting for the writer, oldest first; at most hub.cfg.SendQueue
 
 	writing   atomic.Bool // a writer goroutine runs
 	closeOnce sync.Once
 	closing   atomic.Bool
-	closeCode string // set before done is closed
+	closeCode string // set before ctx is canceled
 	closeMsg  string
-}
-
-// queued is a frame waiting for the writer.
-type queued struct {
-	frame      []byte
-	unreliable bool
 }
 
 var _ session.Conn = (*conn)(nil)
 
 func newConn(h *Hub, l link, format codec.Format) *conn {
+	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{
+		ctx: ctx, cancel: cancel,
 		hub: h, link: l, format: format,
 		id:      session.ConnID(h.nextID.Add(1)),
-		out:     make(chan queued, h.cfg.SendQueue),
-		done:    make(chan struct{}),
 		limiter: h.newLimiter(),
 		joined:  make(map[string]session.Ref),
 	}
@@ -76,7 +72,7 @@ func (c *conn) Send(msg any) error {
 		c.coalesce(latestKey{topic: out.Kind == codec.KindUpdate, name: out.Object}, b)
 		return nil
 	}
-	return c.enqueue(queued{frame: b})
+	return c.enqueue(b)
 }
 
 // latestKey names what an unreliable frame is about: an object, or a
@@ -114,25 +110,54 @@ func (c *conn) takeLatest() []byte {
 	return nil
 }
 
-func (c *conn) hasLatest() bool {
+// pending reports whether any frame waits for the writer.
+func (c *conn) pending() bool {
 	c.lmu.Lock()
 	defer c.lmu.Unlock()
-	return len(c.latest) > 0
+	return len(c.queue) > 0 || len(c.latest) > 0
 }
 
-func (c *conn) enqueue(q queued) error {
+// enqueue queues a reliable frame for the writer. A client whose queue is
+// full has stopped reading: it is disconnected.
+func (c *conn) enqueue(frame []byte) error {
 	if c.closing.Load() {
 		return errClosed
 	}
-	select {
-	case c.out <- q:
-		c.kick()
-		return nil
-	default:
+	if !c.push(frame) {
+		c.hub.stats.slowClosed.Add(1)
+		c.closeWith(codec.CodeSlowConsumer, "send queue full")
+		return errSlow
 	}
-	c.hub.stats.slowClosed.Add(1)
-	c.closeWith(codec.CodeSlowConsumer, "send queue full")
-	return errSlow
+	c.kick()
+	return nil
+}
+
+// push appends frame to the reliable queue unless it is full. The queue
+// grows only as frames wait, so an idle connection holds no buffer.
+func (c *conn) push(frame []byte) bool {
+	c.lmu.Lock()
+	defer c.lmu.Unlock()
+	if len(c.queue) >= c.hub.cfg.SendQueue {
+		return false
+	}
+	c.queue = append(c.queue, frame)
+	return true
+}
+
+// pop removes and returns the oldest reliable frame, or nil.
+func (c *conn) pop() []byte {
+	c.lmu.Lock()
+	defer c.lmu.Unlock()
+	if len(c.queue) == 0 {
+		return nil
+	}
+	f := c.queue[0]
+	c.queue[0] = nil
+	c.queue = c.queue[1:]
+	if len(c.queue) == 0 {
+		c.queue = nil // the backing array goes with the burst that needed it
+	}
+	return f
 }
 
 var (
@@ -170,54 +195,50 @@ func (c *conn) writeLoop() {
 			c.link.close(closeCodeFor(c.closeCode), c.closeCode+": "+c.closeMsg)
 			return
 		}
-		select {
-		case q := <-c.out:
-			if err := c.write(q); err != nil {
+		if f := c.pop(); f != nil {
+			if err := c.link.write(f); err != nil {
 				if !c.closing.Load() {
 					c.hub.stats.slowClosed.Add(1)
 				}
 				c.closeWith(codec.CodeSlowConsumer, "write: "+err.Error())
 			}
-		default:
-			if f := c.takeLatest(); f != nil {
-				_ = c.write(queued{frame: f, unreliable: true})
-				continue
-			}
-			// Idle: stop, unless a frame or the close slipped in after the
-			// check and its kick saw this writer still running.
-			c.writing.Store(false)
-			if (len(c.out) == 0 && !c.hasLatest() && !c.isDone()) || !c.writing.CompareAndSwap(false, true) {
-				return
-			}
+			continue
+		}
+		if f := c.takeLatest(); f != nil {
+			c.writeUnreliable(f)
+			continue
+		}
+		// Idle: stop, unless a frame or the close slipped in after the
+		// check and its kick saw this writer still running.
+		c.writing.Store(false)
+		if (!c.pending() && !c.isDone()) || !c.writing.CompareAndSwap(false, true) {
+			return
 		}
 	}
 }
 
 func (c *conn) isDone() bool {
 	select {
-	case <-c.done:
+	case <-c.ctx.Done():
 		return true
 	default:
 		return false
 	}
 }
 
-func (c *conn) write(q queued) error {
-	if q.unreliable && c.link.writeDatagram(q.frame) {
-		return nil
+// writeUnreliable sends f as a datagram, or on the stream when the link
+// cannot; an unreliable frame that fails is simply lost.
+func (c *conn) writeUnreliable(f []byte) {
+	if !c.link.writeDatagram(f) {
+		_ = c.link.write(f)
 	}
-	return c.link.write(q.frame)
 }
 
-// drain writes the frames still queued, stopping at the first failure.
+// drain writes the reliable frames still queued, stopping at the first
+// failure.
 func (c *conn) drain() {
-	for {
-		select {
-		case q := <-c.out:
-			if c.write(q) != nil {
-				return
-			}
-		default:
+	for f := c.pop(); f != nil; f = c.pop() {
+		if c.link.write(f) != nil {
 			return
 		}
 	}
@@ -258,10 +279,7 @@ func (c *conn) queueError(code, msg string) {
 	if err != nil {
 		return
 	}
-	select {
-	case c.out <- queued{frame: b}:
-	default:
-	}
+	c.push(b)
 }
 
 // closeWith closes the connection once: it queues an error frame telling
@@ -273,7 +291,7 @@ func (c *conn) closeWith(code, msg string) {
 		c.queueError(code, msg)
 		c.closeCode, c.closeMsg = code, msg
 		c.closing.Store(true)
-		close(c.done)
+		c.cancel()
 		c.kick()
 		c.detachAll()
 		c.hub.unregister(c)

@@ -8,8 +8,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(memServerEnv) == "1" {
+	switch os.Getenv(memServerEnv) {
+	case "hearth":
 		runMemServer()
+	case "bare":
+		runBareMemServer()
 	}
 	goleak.VerifyTestMain(m,
 		// quic-go keeps a closed connection's IDs for a few round trips

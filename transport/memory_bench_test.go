@@ -22,9 +22,9 @@ import (
 	"github.com/hearth-server/hearth/transport"
 )
 
-// memServerEnv makes the test binary run as a bare hearth server for
+// memServerEnv makes the test binary run as a server for
 // BenchmarkIdleConnMemory, so that its memory is measured apart from the
-// clients'.
+// clients': "hearth" for a hub, "bare" for the libraries alone.
 const memServerEnv = "HEARTH_MEM_SERVER"
 
 // idleConns is how many connections BenchmarkIdleConnMemory holds.
@@ -38,18 +38,28 @@ func runMemServer() {
 	hub := transport.NewHub(rt, transport.Config{Logger: quiet(), HelloTimeout: time.Minute})
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws", hub.ServeWebSocket)
-	mux.HandleFunc("/heap", func(w http.ResponseWriter, _ *http.Request) {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		fmt.Fprintf(w, "%d %d %d", m.HeapInuse+m.StackInuse, hub.Conns(), runtime.NumGoroutine())
-	})
+	mux.HandleFunc("/heap", heapHandler(func() int64 { return int64(hub.Conns()) }))
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	go http.Serve(ln, mux)
 	certs, _ := transport.SelfSigned()
 	q, _ := hub.ListenQUIC("127.0.0.1:0", certs)
 	go q.Serve()
-	fmt.Printf("%s %s\n", ln.Addr(), q.Addr())
+	serveMemUntilStdinCloses(ln.Addr(), q.Addr())
+}
+
+// heapHandler answers /heap with heap and stacks in use, connections
+// counted by conns, and goroutines.
+func heapHandler(conns func() int64) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		fmt.Fprintf(w, "%d %d %d", m.HeapInuse+m.StackInuse, conns(), runtime.NumGoroutine())
+	}
+}
+
+func serveMemUntilStdinCloses(httpAddr, quicAddr net.Addr) {
+	fmt.Printf("%s %s\n", httpAddr, quicAddr)
 	_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
 	os.Exit(0)
 }
@@ -57,9 +67,16 @@ func runMemServer() {
 // BenchmarkIdleConnMemory: server heap and stacks per idle connection
 // (hello sent, one object joined) with 10,000 connections, measured in a
 // separate server process (targets: WebSocket ≤ 30 KiB, QUIC ≤ 64 KiB).
+//
+// The bare sub-benchmarks hold the same clients with coder/websocket or
+// quic-go alone (one goroutine reading each WebSocket; for QUIC, one
+// reading the stream and one the datagrams, as any server taking both
+// must): the floor the libraries set, for the ratio hearth ÷ bare.
 func BenchmarkIdleConnMemory(b *testing.B) {
-	b.Run("ws", func(b *testing.B) { idleMemory(b, dialIdleWS) })
-	b.Run("quic", func(b *testing.B) { idleMemory(b, dialIdleQUIC) })
+	for _, server := range []string{"hearth", "bare"} {
+		b.Run("ws/"+server, func(b *testing.B) { idleMemory(b, server, dialIdleWS) })
+		b.Run("quic/"+server, func(b *testing.B) { idleMemory(b, server, dialIdleQUIC) })
+	}
 }
 
 type memServer struct {
@@ -67,9 +84,9 @@ type memServer struct {
 	cmd                *exec.Cmd
 }
 
-func startMemServer(b *testing.B) *memServer {
+func startMemServer(b *testing.B, server string) *memServer {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), memServerEnv+"=1")
+	cmd.Env = append(os.Environ(), memServerEnv+"="+server)
 	stdin, _ := cmd.StdinPipe()
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -95,9 +112,9 @@ func (s *memServer) heap(b *testing.B) (bytes, conns int64) {
 	return bytes, conns
 }
 
-func idleMemory(b *testing.B, dial func(b *testing.B, s *memServer, n int) func()) {
+func idleMemory(b *testing.B, server string, dial func(b *testing.B, s *memServer, n int) func()) {
 	for range b.N {
-		s := startMemServer(b)
+		s := startMemServer(b, server)
 		before, _ := s.heap(b)
 		closeAll := dial(b, s, idleConns)
 		deadline := time.Now().Add(2 * time.Minute)

@@ -74,14 +74,8 @@ func (h *Hub) readQUICFrame(c *conn, str qStream) ([]byte, bool) {
 // readDatagrams hands every datagram to the hub until the connection ends.
 func (h *Hub) readDatagrams(c *conn, s qSession) {
 	defer c.recoverPanic()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		<-c.done
-		cancel()
-	}()
 	for {
-		b, err := s.ReceiveDatagram(ctx)
+		b, err := s.ReceiveDatagram(c.ctx)
 		if err != nil {
 			return
 		}
