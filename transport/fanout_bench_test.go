@@ -74,7 +74,9 @@ func fanoutHearth(b *testing.B, useQUIC bool, period time.Duration) {
 	}
 	defer stop()
 	id := session.ID{Kind: "cast", Name: "x"}
+	dropped := hub.Stats().Dropped
 	runFanout(b, &cnt, period, func() { _ = rt.Send(id, "cast") })
+	b.ReportMetric(float64(hub.Stats().Dropped-dropped)/b.Elapsed().Seconds(), "coalesced/s")
 }
 
 // runFanout calls cast every period for one second per b.N and reports
