@@ -1,76 +1,61 @@
 package iot
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"time"
+	"strconv"
 
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/hearth-server/hearth/session"
 )
 
-// Checkpoints: every changed device's state (watermark, windows,
-// detector state per metric) is saved under "dev/<device>" at the group's
-// publication tick, so a restarted server resumes with windows and
-// watermarks intact, losing at most one tick of readings.
+// Checkpoints: at the group's publication tick every device that changed
+// since the last one is saved, so a restarted server resumes with windows,
+// watermarks and detector state intact, losing at most one tick of
+// readings. Devices are saved to the group's checkpoint log (format in
+// checkpoint_codec.go): a delta record per changed device, holding its
+// small state and only the window panes that changed since its previous
+// record, packed many to a value, so a group commit stays a few large
+// values (which badger keeps out of its transaction limit) however many
+// devices changed. When the log has grown to snapshotRatio times its last
+// snapshot, or to maxLogValues values, the checkpoint writes a snapshot
+// instead, a base record for every device, and deletes the log before it,
+// in the same commit.
 
-type deviceState struct {
-	Newest   int64                  `msgpack:"newest"`
-	LastSeen int64                  `msgpack:"last_seen"`
-	SeqHigh  uint64                 `msgpack:"seq_high,omitempty"`
-	SeqSeen  uint64                 `msgpack:"seq_seen,omitempty"`
-	Metrics  map[string]metricCheck `msgpack:"metrics"`
+const (
+	logPrefix  = "ckl/"
+	basePrefix = "dev/" // format 1, read only
+
+	// logValueSize is the size at which a log value is closed.
+	logValueSize = 256 << 10
+	// snapshotRatio bounds the log at about that many times a snapshot.
+	snapshotRatio = 4
+	// minSnapshotBytes stops tiny groups from snapshotting every tick.
+	minSnapshotBytes = 64 << 10
+	// maxLogValues bounds the log's values, so that deleting them fits
+	// one transaction.
+	maxLogValues = 1024
+)
+
+// ckLog is the state of a group's checkpoint log.
+type ckLog struct {
+	next     uint64    // number of the next value
+	keys     []string  // values since the last snapshot, and format-1 keys, to delete with the next
+	bytes    int       // bytes written since the last snapshot
+	snapshot int       // bytes of the last snapshot
+	pending  []*device // devices in the value being encoded
+	failed   bool      // a value of the snapshot being written was refused
 }
 
-type metricCheck struct {
-	Windows   []windowState        `msgpack:"windows"`
-	Detectors []msgpack.RawMessage `msgpack:"detectors"`
-}
-
-type windowState struct {
-	Len   time.Duration `msgpack:"len"`
-	Head  int64         `msgpack:"head"`
-	Empty bool          `msgpack:"empty"`
-	Panes [][5]float64  `msgpack:"panes"` // n, mean, m2, min, max
-}
-
-func (w *Window) state() windowState {
-	s := windowState{Len: w.Len, Head: w.head, Empty: w.empty, Panes: make([][5]float64, len(w.panes))}
-	for i, p := range w.panes {
-		s.Panes[i] = [5]float64{float64(p.n), p.mean, p.m2, p.min, p.max}
+func logKey(n uint64) string {
+	const hex = "0123456789abcdef"
+	var b [len(logPrefix) + 16]byte
+	copy(b[:], logPrefix)
+	for i := len(b) - 1; i >= len(logPrefix); i-- {
+		b[i] = hex[n&15]
+		n >>= 4
 	}
-	return s
-}
-
-func (w *Window) restore(s windowState) {
-	if s.Len != w.Len || len(s.Panes) != len(w.panes) {
-		return // the configuration changed: start this window afresh
-	}
-	w.head, w.empty = s.Head, s.Empty
-	for i, p := range s.Panes {
-		w.panes[i] = pane{n: uint32(p[0]), mean: p[1], m2: p[2], min: p[3], max: p[4]}
-	}
-}
-
-func (d *device) state() (deviceState, error) {
-	s := deviceState{Newest: d.newest, LastSeen: d.lastSeen, SeqHigh: d.seqs.high, SeqSeen: d.seqs.seen, Metrics: make(map[string]metricCheck, len(d.metrics))}
-	for name, ms := range d.metrics {
-		var mc metricCheck
-		for _, w := range ms.windows {
-			mc.Windows = append(mc.Windows, w.state())
-		}
-		for _, det := range ms.detectors {
-			b, err := msgpack.Marshal(det)
-			if err != nil {
-				return s, fmt.Errorf("iot: checkpoint %s: %w", det.Name(), err)
-			}
-			mc.Detectors = append(mc.Detectors, b)
-		}
-		s.Metrics[name] = mc
-	}
-	return s, nil
+	return string(b[:])
 }
 
 // restoreDevice rebuilds a device from its checkpoint, with windows and
@@ -103,22 +88,88 @@ func (g *Group) checkpoint(c *session.Context) {
 	}
 	if len(g.dirty) > 0 {
 		g.saveGroupWindows(c)
-	}
-	// One buffer for every device: Put copies the value.
-	var buf bytes.Buffer
-	enc := msgpack.NewEncoder(&buf)
-	for name := range g.dirty {
-		s, err := g.devices[name].state()
-		if err != nil {
-			continue
-		}
-		buf.Reset()
-		if err := enc.Encode(&s); err == nil {
-			_ = c.Storage().Put("dev/"+name, buf.Bytes())
+		if len(g.ck.keys) >= maxLogValues || g.ck.bytes > snapshotRatio*max(g.ck.snapshot, minSnapshotBytes) {
+			g.snapshot(c)
+		} else {
+			g.logDevices(c)
 		}
 	}
 	clear(g.dirty)
 	g.ackAll(c)
+}
+
+// logDevices appends a delta of every changed device to the log.
+func (g *Group) logDevices(c *session.Context) {
+	g.ck.failed = false
+	g.ckEnc.reset()
+	for name := range g.dirty {
+		d := g.devices[name]
+		if g.ckEnc.add(name, d, ckDelta) != nil {
+			continue
+		}
+		g.ck.pending = append(g.ck.pending, d)
+		if len(g.ckEnc.buf) >= logValueSize {
+			g.putLog(c)
+			g.ckEnc.reset()
+		}
+	}
+	if !g.ckEnc.empty() {
+		g.putLog(c)
+	}
+}
+
+// snapshot writes a base of every device and deletes the log before it.
+func (g *Group) snapshot(c *session.Context) {
+	old := g.ck.keys
+	g.ck.keys, g.ck.bytes, g.ck.failed = nil, 0, false
+	g.ckEnc.reset()
+	for name, d := range g.devices {
+		if g.ckEnc.add(name, d, ckBase) != nil {
+			continue
+		}
+		g.ck.pending = append(g.ck.pending, d)
+		if len(g.ckEnc.buf) >= logValueSize {
+			g.putLog(c)
+			g.ckEnc.reset()
+		}
+	}
+	if !g.ckEnc.empty() {
+		g.putLog(c)
+	}
+	g.ck.snapshot = g.ck.bytes
+	if g.ck.failed { // keep the old log: it holds what the snapshot missed
+		g.ck.keys = append(old, g.ck.keys...)
+		g.ck.failed = false
+		return
+	}
+	for _, k := range old {
+		_ = c.Storage().Delete(k)
+	}
+}
+
+// putLog stores the encoded value as the log's next; its devices' panes
+// then count as saved.
+func (g *Group) putLog(c *session.Context) {
+	key := logKey(g.ck.next)
+	if c.Storage().Put(key, g.ckEnc.buf) != nil {
+		// Their changes stay marked and go into their next record.
+		g.ck.failed = true
+		clear(g.ck.pending)
+		g.ck.pending = g.ck.pending[:0]
+		return
+	}
+	g.ck.next++
+	g.ck.keys = append(g.ck.keys, key)
+	g.ck.bytes += len(g.ckEnc.buf)
+	for _, d := range g.ck.pending {
+		for _, ms := range d.metrics {
+			for _, w := range ms.windows {
+				w.changed = 0
+			}
+		}
+	}
+	clear(g.ck.pending)
+	g.ck.pending = g.ck.pending[:0]
 }
 
 // ackAll acknowledges the durable-ingest readings applied so far, once
@@ -173,15 +224,47 @@ func (g *Group) restoreGroupWindows(c *session.Context) error {
 	return nil
 }
 
-// restoreDevices loads every checkpointed device.
+// restoreDevices loads every checkpointed device: format-1 records
+// first, then the log over them, record by record.
 func (g *Group) restoreDevices(c *session.Context) error {
-	return c.Storage().List("dev/", func(key string, v []byte) bool {
-		var s deviceState
-		if msgpack.Unmarshal(v, &s) == nil {
-			g.devices[key[len("dev/"):]] = restoreDevice(s, &g.opts)
+	states := map[string]deviceState{}
+	err := c.Storage().List(basePrefix, func(key string, v []byte) bool {
+		if s, err := decodeV1(v); err == nil {
+			states[key[len(basePrefix):]] = s
+		}
+		g.ck.keys = append(g.ck.keys, key) // deleted by the next snapshot
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	err = c.Storage().List(logPrefix, func(key string, v []byte) bool {
+		n, perr := strconv.ParseUint(key[len(logPrefix):], 16, 64)
+		if perr == nil && n >= g.ck.next {
+			g.ck.next = n + 1
+		}
+		g.ck.keys = append(g.ck.keys, key)
+		g.ck.bytes += len(v)
+		recs, derr := decodeLog(v)
+		if derr != nil {
+			return true // an unreadable value: its devices go back to their earlier records
+		}
+		for _, r := range recs {
+			if r.Delta {
+				r.State = applyDelta(states[r.Device], r.State)
+			}
+			states[r.Device] = r.State
 		}
 		return true
 	})
+	if err != nil {
+		return err
+	}
+	for name, s := range states {
+		g.devices[name] = restoreDevice(s, &g.opts)
+	}
+	g.ck.snapshot = g.ck.bytes / snapshotRatio // snapshot once the log doubles
+	return nil
 }
 
 // Hibernate checkpoints before the group is evicted or the server stops.

@@ -2,15 +2,34 @@ package iot
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// Checkpoints encode every changed device every second: these encoders
-// write what the struct tags describe without reflection. Decoding (on
-// restart only) stays reflective.
+// The format-1 writer, as servers before format 2 ran it: tests write
+// format-1 records with it to check that they are still read.
+
+func (d *device) state() (deviceState, error) {
+	s := deviceState{Newest: d.newest, LastSeen: d.lastSeen, SeqHigh: d.seqs.high, SeqSeen: d.seqs.seen, Metrics: make(map[string]metricCheck, len(d.metrics))}
+	for name, ms := range d.metrics {
+		var mc metricCheck
+		for _, w := range ms.windows {
+			mc.Windows = append(mc.Windows, w.state())
+		}
+		for _, det := range ms.detectors {
+			b, err := msgpack.Marshal(det)
+			if err != nil {
+				return s, fmt.Errorf("iot: checkpoint %s: %w", det.Name(), err)
+			}
+			mc.Detectors = append(mc.Detectors, b)
+		}
+		s.Metrics[name] = mc
+	}
+	return s, nil
+}
 
 var (
 	_ msgpack.CustomEncoder = (*deviceState)(nil)
@@ -66,8 +85,6 @@ func (w *windowState) EncodeMsgpack(enc *msgpack.Encoder) error {
 	if err != nil {
 		return err
 	}
-	// The panes are most of a checkpoint: written as one block of
-	// fixarray(5) of float64s, the bytes EncodeFloat64 would write.
 	b := make([]byte, 0, len(w.Panes)*(1+5*9))
 	for i := range w.Panes {
 		b = append(b, 0x95)

@@ -84,6 +84,8 @@ type Group struct {
 	conf    GroupConfig     // stored configuration
 	opts    Options         // cfg.Options with conf applied
 	acks    []func()        // durable-ingest acks waiting for the next checkpoint
+	ck      ckLog           // the checkpoint log
+	ckEnc   ckEncoder       // encodes its values, buffers reused
 }
 
 // Counters are what a group has seen.

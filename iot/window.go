@@ -18,6 +18,9 @@ type Window struct {
 	panes []pane
 	head  int64 // number of the newest pane (event time / pane length)
 	empty bool  // no reading yet
+	// changed has bit i set when pane i changed since the device's last
+	// full checkpoint; bit 63 stands for pane 63 and every pane after it.
+	changed uint64
 }
 
 // pane holds the statistics of the readings in one pane.
@@ -52,16 +55,23 @@ func (w *Window) Add(t int64, v float64) bool {
 	if k <= w.head-int64(len(w.panes)) {
 		return false
 	}
-	w.panes[mod(k, len(w.panes))].add(v)
+	i := mod(k, len(w.panes))
+	w.panes[i].add(v)
+	w.changed |= paneBit(i)
 	return true
 }
+
+// paneBit is pane i's bit in Window.changed.
+func paneBit(i int) uint64 { return 1 << min(i, 63) }
 
 // advance makes pane k the newest, clearing the panes that slid out.
 // Each pane is cleared once per pass over the ring: O(1) amortized.
 func (w *Window) advance(k int64) {
 	steps := min(k-w.head, int64(len(w.panes)))
 	for i := int64(1); i <= steps; i++ {
-		w.panes[mod(w.head+i, len(w.panes))] = pane{}
+		j := mod(w.head+i, len(w.panes))
+		w.panes[j] = pane{}
+		w.changed |= paneBit(j)
 	}
 	w.head = k
 }
