@@ -240,9 +240,9 @@ func FuzzCheckpointLog(f *testing.F) {
 	var o Options
 	o = o.withDefaults()
 	d := &device{seqs: seqWindow{high: 9, seen: 5}}
-	for i := range 200 {
+	for i := range 5 {
 		ts := time.Unix(1_700_000_000, 0).Add(time.Duration(i) * 700 * time.Millisecond).UnixNano()
-		d.observe(Reading{Time: ts, Metrics: []Metric{{Name: "temp", Value: float64(i%17) / 3}, {Name: "rpm", Value: 1200}}}, ts, &o)
+		d.observe(Reading{Time: ts, Metrics: []Metric{{Name: "t", Value: float64(i%17) / 3}}}, ts, &o)
 	}
 	var enc ckEncoder
 	enc.reset()
