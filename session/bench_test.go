@@ -131,67 +131,19 @@ func benchMessages(b *testing.B, objects int) {
 
 // BenchmarkActivation: activating objects whose state is in badger
 // (target ≥ 20k/s, p99 ≤ 2 ms).
-//
-//   - saturated: four callers activate objects back to back; activations/s
-//     is the ceiling, and latency includes waiting behind the others;
-//   - 20k-per-s: activations are offered at 20,000/s, open loop, and
-//     latency runs from each one's scheduled time (no coordinated
-//     omission).
 func BenchmarkActivation(b *testing.B) {
-	b.Run("saturated", func(b *testing.B) {
-		rt, all := activationSetup(b)
-		b.ReportAllocs()
-		b.ResetTimer()
-		lat := callAll(b, rt, all, 4)
-		reportLatency(b, lat, "activations/s")
-	})
-	b.Run("20k-per-s", func(b *testing.B) {
-		rt, all := activationSetup(b)
-		b.ResetTimer()
-		lat := callPaced(b, rt, all, 20_000)
-		reportLatency(b, lat, "activations/s")
-	})
-}
-
-// activationSetup stores state for b.N objects, none of them active.
-func activationSetup(b *testing.B) (*session.Runtime, []session.ID) {
-	s := openBadger(b, b.TempDir(), store.Async)
-	b.Cleanup(func() { s.Close() })
+	dir := b.TempDir()
+	s := openBadger(b, dir, store.Async)
 	all := ids(b.N)
 	seed(b, s, all, make([]byte, 256))
 	var seen atomic.Int64
 	rt := benchRuntime(b, s, benchKind(&seen, -1))
-	b.Cleanup(func() { rt.Shutdown(context.Background()) })
-	return rt, all
-}
-
-// callPaced calls "get" on the ids at perSecond, each call in its own
-// goroutine started when due, and returns each call's latency from its
-// scheduled time.
-func callPaced(b *testing.B, rt *session.Runtime, all []session.ID, perSecond int) []time.Duration {
-	b.Helper()
-	lat := make([]time.Duration, len(all))
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := 0; i < len(all); {
-		now := time.Now()
-		for ; i < len(all); i++ {
-			due := start.Add(time.Duration(i) * time.Second / time.Duration(perSecond))
-			if due.After(now) {
-				break
-			}
-			j := i
-			wg.Go(func() {
-				if _, err := rt.Call(context.Background(), all[j], "get"); err != nil {
-					b.Error(err)
-				}
-				lat[j] = time.Since(due)
-			})
-		}
-		time.Sleep(100 * time.Microsecond)
-	}
-	wg.Wait()
-	return lat
+	defer s.Close()
+	defer rt.Shutdown(context.Background())
+	b.ReportAllocs()
+	b.ResetTimer()
+	lat := callAll(b, rt, all, 4)
+	reportLatency(b, lat, "activations/s")
 }
 
 // seed stores state for every id, claimed as if by an earlier run.
