@@ -29,6 +29,8 @@ type Config struct {
 	OfflineAfter time.Duration
 	// Publisher receives aggregates, alerts, late and rejected readings.
 	Publisher Publisher
+	// Observer receives measurements; default none.
+	Observer Observer
 	// NoCheckpoint keeps device state in memory only (benchmarks, and
 	// groups whose windows may start afresh after a restart). Alerts and
 	// configuration are stored regardless.
@@ -48,6 +50,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Publisher == nil {
 		c.Publisher = discard{}
+	}
+	if c.Observer == nil {
+		c.Observer = noObserver{}
 	}
 	return c
 }
@@ -248,6 +253,9 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 	}
 	for i, f := range out.Findings {
 		g.alert(c, in.Device, out.Metrics[i], f, now)
+	}
+	if in.Received != 0 {
+		g.cfg.Observer.ReadingApplied(time.Since(now))
 	}
 	if !g.active {
 		g.active = true

@@ -139,6 +139,17 @@ func (b Buckets) Quantile(q float64) float64 {
 	return math.Inf(1)
 }
 
+// CountAtMost returns how many observations were at most bound, which
+// must be one of the bucket bounds (0 otherwise).
+func (b Buckets) CountAtMost(bound float64) uint64 {
+	for i, x := range b.Bounds {
+		if x == bound {
+			return b.Counts[i]
+		}
+	}
+	return 0
+}
+
 // Mean returns the mean observation, NaN without observations.
 func (b Buckets) Mean() float64 {
 	if b.Count == 0 {

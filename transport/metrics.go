@@ -25,6 +25,8 @@ type Metrics struct {
 	hub         func() HubStats
 	rooms       roomMetrics
 	roomCount   func() (rooms, players, spectators int)
+
+	ingestLatency prometheus.Histogram
 }
 
 var (
@@ -71,6 +73,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.activations, m.hibernation, m.mailboxFull, m.panics, m.storageFull, m.commitTime, m.commitSize, m.alarmLate, m)
 	m.rooms = newRoomMetrics(reg)
+	m.ingestLatency = newIngestLatency(reg)
 	return m
 }
 

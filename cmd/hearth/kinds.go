@@ -12,11 +12,17 @@ import (
 // arenaOrbs is how many moving non-player entities a demo arena has.
 const arenaOrbs = 16
 
+// observer is what both kinds report their measurements to.
+type observer interface {
+	tick.Observer
+	iot.Observer
+}
+
 // registerKinds hands the runtime the object kinds hearth hosts: game
 // rooms ("room", running the arena demo game, listed in dir) and device
 // groups ("group", publishing through pub). Rooms take their ticks from
 // clock, or from the runtime's timers when it is nil.
-func registerKinds(rt *session.Runtime, obs tick.Observer, dir *tick.Directory, clock *tick.Clock, pub iot.Publisher) error {
+func registerKinds(rt *session.Runtime, obs observer, dir *tick.Directory, clock *tick.Clock, pub iot.Publisher) error {
 	room, err := tick.Kind("room", tick.Config{
 		NewGame:   func(name string) tick.Game { return arena.New(arenaOrbs, seed(name)) },
 		Observer:  obs,
@@ -30,7 +36,7 @@ func registerKinds(rt *session.Runtime, obs tick.Observer, dir *tick.Directory, 
 	if err := rt.Register(room); err != nil {
 		return err
 	}
-	return rt.Register(iot.Kind("group", iot.Config{Publisher: pub}))
+	return rt.Register(iot.Kind("group", iot.Config{Publisher: pub, Observer: obs}))
 }
 
 // seed derives a room's arena layout from its name.
