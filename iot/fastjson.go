@@ -76,29 +76,21 @@ func (p *jsonScanner) peek() byte {
 	return 0
 }
 
-// str reads a string without escapes or control characters.
+// str reads a string without escapes, control or non-ASCII characters.
 func (p *jsonScanner) str() (string, bool) {
-	if !p.byte('"') {
-		return "", false
-	}
-	start := p.i
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
-		case c == '"':
-			s := string(p.b[start:p.i])
-			p.i++
-			return s, true
-		case c == '\\' || c < 0x20 || c >= 0x80:
-			return "", false // escapes and non-ASCII: leave them to encoding/json
-		}
-		p.i++
-	}
-	return "", false
+	b, ok := p.rawStr()
+	return string(b), ok
 }
 
 // number reads a JSON number token as encoding/json's UseNumber would.
 func (p *jsonScanner) number() (json.Number, bool) {
+	b := p.rawNumber()
+	return json.Number(b), b != nil
+}
+
+// rawNumber reads a JSON number token and returns its bytes, which alias
+// the input; nil when the next token is not a number.
+func (p *jsonScanner) rawNumber() []byte {
 	p.skipSpace()
 	start := p.i
 	if p.i < len(p.b) && p.b[p.i] == '-' {
@@ -108,12 +100,12 @@ func (p *jsonScanner) number() (json.Number, bool) {
 	case p.i < len(p.b) && p.b[p.i] == '0':
 		p.i++
 	case p.digits() == 0:
-		return "", false
+		return nil
 	}
 	if p.i < len(p.b) && p.b[p.i] == '.' {
 		p.i++
 		if p.digits() == 0 {
-			return "", false
+			return nil
 		}
 	}
 	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
@@ -122,10 +114,10 @@ func (p *jsonScanner) number() (json.Number, bool) {
 			p.i++
 		}
 		if p.digits() == 0 {
-			return "", false
+			return nil
 		}
 	}
-	return json.Number(p.b[start:p.i]), true
+	return p.b[start:p.i]
 }
 
 func (p *jsonScanner) digits() int {

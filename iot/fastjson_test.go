@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
+	"time"
 )
 
 // slowJSON is the encoding/json path fastJSON stands in for.
@@ -73,6 +75,68 @@ func BenchmarkDecodeReadingJSON(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
 			if _, err := slowJSON(payload); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// fastReading decodes what it accepts exactly as the general path does,
+// and accepts the common shapes.
+func TestFastReadingMatchesGeneral(t *testing.T) {
+	seeds := append(slices.Clone(fastSeeds),
+		`{"ts": 1700000000250, "metrics": {"temp": 21.5, "rpm": 1200}}`,
+		`{"metrics": {"b": 2, "a": 1, "c": 3}, "seq": 9}`,
+		`{"metrics": {"a": 1, "a": 2}}`, `{"metrics": {"a.b": 1}}`, `{"value": 1, "metrics": {"a": 1}}`,
+		`{"ts": -1, "value": 1}`, `{"ts": 100000000000001, "value": 1}`, `{"value": 1e999}`, `{"ts": 1, "ts": 2, "value": 1}`)
+	for _, s := range seeds {
+		checkFastReading(t, []byte(s))
+	}
+	for _, s := range []string{seeds[0], seeds[3], seeds[len(fastSeeds)], seeds[len(fastSeeds)+1]} {
+		if _, ok := fastReading([]byte(s), time.Now()); !ok {
+			t.Errorf("fast path refused %s", s)
+		}
+	}
+}
+
+func checkFastReading(t *testing.T, b []byte) {
+	now := time.Unix(1_700_000_000, 0)
+	fast, ok := fastReading(b, now)
+	if !ok {
+		return
+	}
+	slow, err := decodeGeneral(b, now)
+	if err != nil {
+		t.Fatalf("fast path accepted %q, the general path refused it: %v", b, err)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%q: fast %#v, general %#v", b, fast, slow)
+	}
+}
+
+func FuzzFastReading(f *testing.F) {
+	for _, s := range fastSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(`{"ts": 1700000000250, "metrics": {"temp": 21.5, "rpm": 1200}, "seq": 7}`))
+	f.Fuzz(checkFastReading)
+}
+
+func BenchmarkDecodeReading(b *testing.B) {
+	payload := []byte(`{"ts": 1700000000250, "metrics": {"temp": 21.5, "rpm": 1200}, "seq": 7}`)
+	now := time.Now()
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, ok := fastReading(payload, now); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("general", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := decodeGeneral(payload, now); err != nil {
 				b.Fatal(err)
 			}
 		}

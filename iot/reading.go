@@ -61,6 +61,15 @@ func DecodeReading(payload []byte, now time.Time) (Reading, error) {
 	if len(payload) > MaxPayload {
 		return Reading{}, fmt.Errorf("%w: %d bytes", ErrTooLarge, len(payload))
 	}
+	if r, ok := fastReading(payload, now); ok {
+		return r, nil
+	}
+	return decodeGeneral(payload, now)
+}
+
+// decodeGeneral decodes any payload DecodeReading takes, through
+// wireReading.
+func decodeGeneral(payload []byte, now time.Time) (Reading, error) {
 	var w wireReading
 	if err := unmarshal(payload, &w); err != nil {
 		return Reading{}, fmt.Errorf("%w: %v", ErrMalformed, err)
