@@ -89,6 +89,7 @@ type Group struct {
 	conf    GroupConfig     // stored configuration
 	opts    Options         // cfg.Options with conf applied
 	acks    []func()        // durable-ingest acks waiting for the next checkpoint
+	latency IngestLatency   // since the last publication
 	ck      ckLog           // the checkpoint log
 	ckEnc   ckEncoder       // encodes its values, buffers reused
 }
@@ -255,7 +256,7 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 		g.alert(c, in.Device, out.Metrics[i], f, now)
 	}
 	if in.Received != 0 {
-		g.cfg.Observer.ReadingApplied(time.Since(now))
+		g.latency.add(time.Since(now))
 	}
 	if !g.active {
 		g.active = true
@@ -331,6 +332,10 @@ func (g *Group) ack(c *session.Context, b AckAlert) error {
 func (g *Group) publish(c *session.Context, now time.Time) {
 	if g.active {
 		g.emit(SubjectAgg+g.id.Name, g.view(now))
+	}
+	if !g.latency.empty() {
+		g.cfg.Observer.ReadingsApplied(latencyBounds, g.latency.Counts[:], g.latency.Sum)
+		g.latency = IngestLatency{}
 	}
 	g.checkpoint(c)
 	for key, a := range g.alerts {

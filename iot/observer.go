@@ -1,16 +1,62 @@
 package iot
 
-import "time"
+import (
+	"math/bits"
+	"time"
+)
 
 // Observer receives a group's measurements. Its methods are called on
 // group goroutines and must not block.
 type Observer interface {
-	// ReadingApplied records how long a reading took from its arrival
-	// (codec.Ingest.Received, when the NATS client handed it over) until
-	// its windows and detectors were updated.
-	ReadingApplied(took time.Duration)
+	// ReadingsApplied hands over the latencies of the readings applied
+	// since the last call: each from its arrival (codec.Ingest.Received,
+	// when the NATS client handed it over) until its windows and detectors
+	// included it. counts[i] readings took at most bounds[i] (and more
+	// than bounds[i-1]); the last count, one past bounds, took longer;
+	// sum is their total. Groups call it when they publish aggregates;
+	// bounds are always the same.
+	ReadingsApplied(bounds []time.Duration, counts []uint64, sum time.Duration)
 }
 
 type noObserver struct{}
 
-func (noObserver) ReadingApplied(time.Duration) {}
+func (noObserver) ReadingsApplied([]time.Duration, []uint64, time.Duration) {}
+
+// latencyBounds are LatencyBound for every bucket.
+var latencyBounds = func() []time.Duration {
+	b := make([]time.Duration, LatencyBuckets)
+	for i := range b {
+		b[i] = LatencyBound(i)
+	}
+	return b
+}()
+
+// latencyBase is the first latency bucket's bound; each next one doubles
+// it, so that 1 ms is a bound.
+const latencyBase = 15625 * time.Nanosecond
+
+// LatencyBuckets is how many bounded buckets IngestLatency has: up to
+// 128 ms.
+const LatencyBuckets = 14
+
+// LatencyBound is the upper bound of bucket i (< LatencyBuckets).
+func LatencyBound(i int) time.Duration { return latencyBase << i }
+
+// IngestLatency counts readings by latency, in buckets bounded by
+// LatencyBound (the last counts what lies beyond them all). Counting is a
+// few instructions, where a shared histogram costs atomics per reading.
+type IngestLatency struct {
+	Counts [LatencyBuckets + 1]uint64
+	Sum    time.Duration
+}
+
+func (l *IngestLatency) add(d time.Duration) {
+	i := 0
+	if d > 0 {
+		i = min(bits.Len64(uint64((d-1)/latencyBase)), LatencyBuckets)
+	}
+	l.Counts[i]++
+	l.Sum += d
+}
+
+func (l *IngestLatency) empty() bool { return l.Sum == 0 && l.Counts == [LatencyBuckets + 1]uint64{} }

@@ -26,7 +26,7 @@ type Metrics struct {
 	rooms       roomMetrics
 	roomCount   func() (rooms, players, spectators int)
 
-	ingestLatency prometheus.Histogram
+	ingestLatency *ingestLatency
 }
 
 var (

@@ -17,11 +17,16 @@ import (
 const natsStartTimeout = 10 * time.Second
 
 // messaging is the NATS side of the server: the embedded server (unless an
-// external one is used) and hearth's own connection to it.
+// external one is used) and hearth's own connections to it: conn takes
+// the readings in, pub sends aggregates, alerts, late and rejected
+// readings out. Apart, a group publishing never waits for the connection
+// lock while hundreds of thousands of readings a second come in on conn
+// (it did, for up to 60 ms).
 type messaging struct {
 	embedded *natsserver.Server // nil with --nats-url
 	auth     *natsAuth          // with --nats-auth
 	conn     *nats.Conn
+	pub      *nats.Conn
 	closed   chan struct{} // closed when conn is closed
 }
 
@@ -58,6 +63,17 @@ func startNATS(cfg *config, log *slog.Logger) (*messaging, error) {
 		return nil, fmt.Errorf("nats: connect %s: %w", url, err)
 	}
 	m.conn = nc
+	// The publishing connection goes over the loopback socket even to the
+	// embedded server: an in-process connection is a synchronous pipe, so
+	// a publish that fills the buffer would wait for the server's reader.
+	opts[0], opts[1] = nats.Name("hearth-publish"), nats.ClosedHandler(nil)
+	if m.embedded != nil {
+		opts = opts[:len(opts)-1] // drop nats.InProcessServer
+	}
+	if m.pub, err = nats.Connect(url, opts...); err != nil {
+		m.close(context.Background())
+		return nil, fmt.Errorf("nats: connect %s: %w", url, err)
+	}
 	return m, nil
 }
 
@@ -155,6 +171,10 @@ func (m *messaging) close(ctx context.Context) {
 			}
 		}
 		m.conn.Close()
+	}
+	if m.pub != nil {
+		_ = m.pub.FlushWithContext(ctx) // what groups published while ingest drained
+		m.pub.Close()
 	}
 	if m.embedded != nil {
 		m.embedded.Shutdown()

@@ -141,7 +141,7 @@ func (s *server) start(cfg *config) (err error) {
 	if cfg.TickClock {
 		s.clock = tick.NewClock()
 	}
-	if err := registerKinds(s.runtime, metrics, s.rooms, s.clock, s.msg.conn); err != nil {
+	if err := registerKinds(s.runtime, metrics, s.rooms, s.clock, s.msg.pub); err != nil {
 		return err
 	}
 	if cfg.DurableIngest {
