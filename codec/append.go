@@ -37,6 +37,21 @@ func (o *Out) BinaryLen() (int, error) {
 	return 1 + uintLen(uint64(o.Kind)) + strLen(len(o.Object)) + uintLen(uint64(o.Seq)) + uintLen(uint64(o.Ack)) + len(raw), nil
 }
 
+// AppendBinary appends o's binary encoding to b when its body is encoded
+// already (a *Shared, a binary Payload, nil), without caching it in o, so
+// that b may come from a pool and be reused once written; ok is false,
+// and b unchanged, for any other body (use Encode).
+func (o *Out) AppendBinary(b []byte) (out []byte, ok bool, err error) {
+	raw, ok, err := rawBody(o.Body)
+	if err != nil {
+		return b, false, fmt.Errorf("codec: encode %s: %w", o.Kind, err)
+	}
+	if !ok {
+		return b, false, nil
+	}
+	return append(appendEnvelope(b, o), raw...), true, nil
+}
+
 // uintLen is the length of appendUint's encoding of v.
 func uintLen(v uint64) int {
 	switch {

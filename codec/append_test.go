@@ -114,3 +114,19 @@ func TestSharedUsesMsgpackAppender(t *testing.T) {
 		t.Fatalf("got %x (%v)", raw, err)
 	}
 }
+
+// AppendBinary writes what Encode(Binary) does for pre-encoded bodies, and
+// declines other bodies.
+func TestAppendBinaryMatchesEncode(t *testing.T) {
+	for _, body := range []any{nil, NewShared(map[string]int{"x": 1}), Payload{Format: Binary, Raw: []byte{0x01}}} {
+		o := &Out{Kind: KindSnapshot, Object: "room/a", Seq: 70000, Ack: 3, Body: body}
+		got, ok, err := o.AppendBinary([]byte{0xff})
+		want, _ := (&Out{Kind: KindSnapshot, Object: "room/a", Seq: 70000, Ack: 3, Body: body}).Encode(Binary)
+		if err != nil || !ok || !bytes.Equal(got, append([]byte{0xff}, want...)) {
+			t.Fatalf("%T: %x %v %v, want %x", body, got, ok, err, want)
+		}
+	}
+	if _, ok, _ := (&Out{Kind: KindEvent, Body: map[string]int{"x": 1}}).AppendBinary(nil); ok {
+		t.Fatal("a Go value body was appended")
+	}
+}

@@ -36,8 +36,7 @@ func (l *latencies) InputRejected(string) {}
 type nullConn struct{}
 
 func (nullConn) Send(msg any) error {
-	_, err := msg.(*codec.Out).Encode(codec.Binary)
-	return err
+	return encodeAsTransport(msg.(*codec.Out))
 }
 func (nullConn) Close(error) {}
 

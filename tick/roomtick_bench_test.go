@@ -24,8 +24,7 @@ func (c *ackConn) Send(msg any) error {
 	if o.Kind == codec.KindSnapshot {
 		c.snap.Store(o.Seq)
 	}
-	_, err := o.Encode(codec.Binary)
-	return err
+	return encodeAsTransport(o)
 }
 func (c *ackConn) Close(error) {}
 

@@ -30,8 +30,8 @@ type conn struct {
 	joined map[string]session.Ref // object address → ref
 
 	lmu    sync.Mutex
-	latest map[latestKey][]byte // newest unreliable frame per object or topic, not yet written
-	queue  [][]byte             // reliable frames waiting for the writer, oldest first; at most hub.cfg.SendQueue
+	latest map[latestKey]frame // newest unreliable frame per object or topic, not yet written
+	queue  []frame             // reliable frames waiting for the writer, oldest first; at most hub.cfg.SendQueue
 
 	writing   atomic.Bool // a writer goroutine runs
 	closeOnce sync.Once
@@ -64,7 +64,7 @@ func (c *conn) Send(msg any) error {
 	if !ok {
 		return fmt.Errorf("transport: cannot send %T, want *codec.Out", msg)
 	}
-	b, err := out.Encode(c.format)
+	b, err := encodeFrame(out, c.format)
 	if err != nil {
 		return err
 	}
@@ -83,31 +83,34 @@ type latestKey struct {
 }
 
 // coalesce keeps frame as the newest unreliable frame for key.
-func (c *conn) coalesce(key latestKey, frame []byte) {
+func (c *conn) coalesce(key latestKey, f frame) {
 	if c.closing.Load() {
+		f.release()
 		return
 	}
 	c.lmu.Lock()
 	if c.latest == nil {
-		c.latest = make(map[latestKey][]byte, 1)
+		c.latest = make(map[latestKey]frame, 1)
 	}
-	if _, replaced := c.latest[key]; replaced {
+	if old, replaced := c.latest[key]; replaced {
 		c.hub.stats.dropped.Add(1)
+		old.release()
 	}
-	c.latest[key] = frame
+	c.latest[key] = f
 	c.lmu.Unlock()
 	c.kick()
 }
 
-// takeLatest removes and returns one waiting unreliable frame, or nil.
-func (c *conn) takeLatest() []byte {
+// takeLatest removes and returns one waiting unreliable frame, or one
+// with a nil b.
+func (c *conn) takeLatest() frame {
 	c.lmu.Lock()
 	defer c.lmu.Unlock()
 	for key, f := range c.latest {
 		delete(c.latest, key)
 		return f
 	}
-	return nil
+	return frame{}
 }
 
 // pending reports whether any frame waits for the writer.
@@ -119,11 +122,13 @@ func (c *conn) pending() bool {
 
 // enqueue queues a reliable frame for the writer. A client whose queue is
 // full has stopped reading: it is disconnected.
-func (c *conn) enqueue(frame []byte) error {
+func (c *conn) enqueue(f frame) error {
 	if c.closing.Load() {
+		f.release()
 		return errClosed
 	}
-	if !c.push(frame) {
+	if !c.push(f) {
+		f.release()
 		c.hub.stats.slowClosed.Add(1)
 		c.closeWith(codec.CodeSlowConsumer, "send queue full")
 		return errSlow
@@ -134,25 +139,25 @@ func (c *conn) enqueue(frame []byte) error {
 
 // push appends frame to the reliable queue unless it is full. The queue
 // grows only as frames wait, so an idle connection holds no buffer.
-func (c *conn) push(frame []byte) bool {
+func (c *conn) push(f frame) bool {
 	c.lmu.Lock()
 	defer c.lmu.Unlock()
 	if len(c.queue) >= c.hub.cfg.SendQueue {
 		return false
 	}
-	c.queue = append(c.queue, frame)
+	c.queue = append(c.queue, f)
 	return true
 }
 
-// pop removes and returns the oldest reliable frame, or nil.
-func (c *conn) pop() []byte {
+// pop removes and returns the oldest reliable frame, or one with a nil b.
+func (c *conn) pop() frame {
 	c.lmu.Lock()
 	defer c.lmu.Unlock()
 	if len(c.queue) == 0 {
-		return nil
+		return frame{}
 	}
 	f := c.queue[0]
-	c.queue[0] = nil
+	c.queue[0] = frame{}
 	c.queue = c.queue[1:]
 	if len(c.queue) == 0 {
 		c.queue = nil // the backing array goes with the burst that needed it
@@ -195,8 +200,10 @@ func (c *conn) writeLoop() {
 			c.link.close(closeCodeFor(c.closeCode), c.closeCode+": "+c.closeMsg)
 			return
 		}
-		if f := c.pop(); f != nil {
-			if err := c.link.write(f); err != nil {
+		if f := c.pop(); f.b != nil {
+			err := c.link.write(f.b)
+			f.release()
+			if err != nil {
 				if !c.closing.Load() {
 					c.hub.stats.slowClosed.Add(1)
 				}
@@ -204,8 +211,9 @@ func (c *conn) writeLoop() {
 			}
 			continue
 		}
-		if f := c.takeLatest(); f != nil {
-			c.writeUnreliable(f)
+		if f := c.takeLatest(); f.b != nil {
+			c.writeUnreliable(f.b)
+			f.release()
 			continue
 		}
 		// Idle: stop, unless a frame or the close slipped in after the
@@ -237,8 +245,10 @@ func (c *conn) writeUnreliable(f []byte) {
 // drain writes the reliable frames still queued, stopping at the first
 // failure.
 func (c *conn) drain() {
-	for f := c.pop(); f != nil; f = c.pop() {
-		if c.link.write(f) != nil {
+	for f := c.pop(); f.b != nil; f = c.pop() {
+		err := c.link.write(f.b)
+		f.release()
+		if err != nil {
 			return
 		}
 	}
@@ -279,7 +289,7 @@ func (c *conn) queueError(code, msg string) {
 	if err != nil {
 		return
 	}
-	c.push(b)
+	c.push(frame{b: b})
 }
 
 // closeWith closes the connection once: it queues an error frame telling
