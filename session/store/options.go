@@ -112,13 +112,20 @@ const (
 // MemTableSize plus room for one full transaction (2 × 15%). A smaller
 // memtable would shrink the largest transaction (15% of it) below the
 // 1 MiB values the runtime allows in memory.
+//
+// Up to three full memtables may wait for their flush (NumMemtables 4):
+// with one, a write arriving while the previous memtable was still being
+// flushed stalled for the whole flush, up to 60 ms, and every commit
+// queued behind it waited as long (sync commits at 20k/s: p99 12.5 ms
+// with 2, 5.6–6.6 ms with 4). The waiting memtables exist only under
+// sustained writes; the footprint after open is unchanged.
 func (o Options) badgerOptions() badger.Options {
 	b := badger.DefaultOptions(o.Dir).
 		WithInMemory(o.InMemory).
 		WithSyncWrites(o.Durability == Sync).
 		WithLogger(badgerLogger{o.Logger}).
 		WithMemTableSize(memTableSize).
-		WithNumMemtables(2).
+		WithNumMemtables(4).
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(8).
 		WithBaseTableSize(2 << 20).
