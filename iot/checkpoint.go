@@ -103,19 +103,9 @@ func (g *Group) logDevices(c *session.Context) {
 	g.ck.failed = false
 	g.ckEnc.reset()
 	for name := range g.dirty {
-		d := g.devices[name]
-		if g.ckEnc.add(name, d, ckDelta) != nil {
-			continue
-		}
-		g.ck.pending = append(g.ck.pending, d)
-		if len(g.ckEnc.buf) >= logValueSize {
-			g.putLog(c)
-			g.ckEnc.reset()
-		}
+		g.record(c, name, g.devices[name], ckDelta)
 	}
-	if !g.ckEnc.empty() {
-		g.putLog(c)
-	}
+	g.flushLog(c)
 }
 
 // snapshot writes a base of every device and deletes the log before it.
@@ -124,18 +114,9 @@ func (g *Group) snapshot(c *session.Context) {
 	g.ck.keys, g.ck.bytes, g.ck.failed = nil, 0, false
 	g.ckEnc.reset()
 	for name, d := range g.devices {
-		if g.ckEnc.add(name, d, ckBase) != nil {
-			continue
-		}
-		g.ck.pending = append(g.ck.pending, d)
-		if len(g.ckEnc.buf) >= logValueSize {
-			g.putLog(c)
-			g.ckEnc.reset()
-		}
+		g.record(c, name, d, ckBase)
 	}
-	if !g.ckEnc.empty() {
-		g.putLog(c)
-	}
+	g.flushLog(c)
 	g.ck.snapshot = g.ck.bytes
 	if g.ck.failed { // keep the old log: it holds what the snapshot missed
 		g.ck.keys = append(old, g.ck.keys...)
@@ -145,6 +126,27 @@ func (g *Group) snapshot(c *session.Context) {
 	for _, k := range old {
 		_ = c.Storage().Delete(k)
 	}
+}
+
+// record adds one device's record of kind to the value being encoded,
+// storing the value once it is full.
+func (g *Group) record(c *session.Context, name string, d *device, kind byte) {
+	if g.ckEnc.add(name, d, kind) != nil {
+		return
+	}
+	g.ck.pending = append(g.ck.pending, d)
+	if len(g.ckEnc.buf) >= logValueSize {
+		g.flushLog(c)
+	}
+}
+
+// flushLog stores the value being encoded, if it holds any record, and
+// starts the next.
+func (g *Group) flushLog(c *session.Context) {
+	if !g.ckEnc.empty() {
+		g.putLog(c)
+	}
+	g.ckEnc.reset()
 }
 
 // putLog stores the encoded value as the log's next; its devices' panes

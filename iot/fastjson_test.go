@@ -42,15 +42,22 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 
 func checkFast(t *testing.T, b []byte) {
 	fast, ok := fastJSON(b)
+	checkAgree(t, b, fast, ok, slowJSON, "encoding/json")
+}
+
+// checkAgree fails unless the slow path decodes b as fast, when the fast
+// path accepted it.
+func checkAgree[T any](t *testing.T, b []byte, fast T, ok bool, slow func([]byte) (T, error), slowName string) {
+	t.Helper()
 	if !ok {
 		return
 	}
-	slow, err := slowJSON(b)
+	want, err := slow(b)
 	if err != nil {
-		t.Fatalf("fast path accepted %q, encoding/json refused it: %v", b, err)
+		t.Fatalf("fast path accepted %q, %s refused it: %v", b, slowName, err)
 	}
-	if !reflect.DeepEqual(fast, slow) {
-		t.Fatalf("%q: fast %#v, encoding/json %#v", b, fast, slow)
+	if !reflect.DeepEqual(fast, want) {
+		t.Fatalf("%q: fast %#v, %s %#v", b, fast, slowName, want)
 	}
 }
 
@@ -102,16 +109,7 @@ func TestFastReadingMatchesGeneral(t *testing.T) {
 func checkFastReading(t *testing.T, b []byte) {
 	now := time.Unix(1_700_000_000, 0)
 	fast, ok := fastReading(b, now)
-	if !ok {
-		return
-	}
-	slow, err := decodeGeneral(b, now)
-	if err != nil {
-		t.Fatalf("fast path accepted %q, the general path refused it: %v", b, err)
-	}
-	if !reflect.DeepEqual(fast, slow) {
-		t.Fatalf("%q: fast %#v, general %#v", b, fast, slow)
-	}
+	checkAgree(t, b, fast, ok, func(b []byte) (Reading, error) { return decodeGeneral(b, now) }, "the general path")
 }
 
 func FuzzFastReading(f *testing.F) {

@@ -2,7 +2,6 @@ package iot
 
 import (
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -91,8 +90,19 @@ func (p *jsonScanner) fastMetrics(r *Reading) bool {
 	return false
 }
 
-func validMetricName(name []byte) bool {
-	return len(name) > 0 && len(name) <= 64 && !strings.ContainsAny(string(name), ". *>\x00")
+// validMetricName reports whether name may name a metric: 1–64 bytes, none
+// of them a NATS subject's separator or wildcard, a space or NUL.
+func validMetricName[S ~string | ~[]byte](name S) bool {
+	if len(name) == 0 || len(name) > 64 {
+		return false
+	}
+	for i := range len(name) {
+		switch name[i] {
+		case '.', ' ', '*', '>', 0:
+			return false
+		}
+	}
+	return true
 }
 
 func hasMetric(mets []Metric, name []byte) bool {

@@ -89,7 +89,7 @@ type Group struct {
 	conf    GroupConfig     // stored configuration
 	opts    Options         // cfg.Options with conf applied
 	acks    []func()        // durable-ingest acks waiting for the next checkpoint
-	latency IngestLatency   // since the last publication
+	latency latencyCounts   // since the last publication
 	ck      ckLog           // the checkpoint log
 	ckEnc   ckEncoder       // encodes its values, buffers reused
 }
@@ -333,9 +333,9 @@ func (g *Group) publish(c *session.Context, now time.Time) {
 	if g.active {
 		g.emit(SubjectAgg+g.id.Name, g.view(now))
 	}
-	if !g.latency.empty() {
-		g.cfg.Observer.ReadingsApplied(latencyBounds, g.latency.Counts[:], g.latency.Sum)
-		g.latency = IngestLatency{}
+	if g.latency.n > 0 {
+		g.cfg.Observer.ReadingsApplied(latencyBounds, g.latency.counts[:], g.latency.sum)
+		g.latency = latencyCounts{}
 	}
 	g.checkpoint(c)
 	for key, a := range g.alerts {

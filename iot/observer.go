@@ -22,41 +22,37 @@ type noObserver struct{}
 
 func (noObserver) ReadingsApplied([]time.Duration, []uint64, time.Duration) {}
 
-// latencyBounds are LatencyBound for every bucket.
-var latencyBounds = func() []time.Duration {
-	b := make([]time.Duration, LatencyBuckets)
-	for i := range b {
-		b[i] = LatencyBound(i)
-	}
-	return b
-}()
-
 // latencyBase is the first latency bucket's bound; each next one doubles
 // it, so that 1 ms is a bound.
 const latencyBase = 15625 * time.Nanosecond
 
-// LatencyBuckets is how many bounded buckets IngestLatency has: up to
-// 128 ms.
-const LatencyBuckets = 14
+// latencyBuckets is how many bounded buckets there are: up to 128 ms.
+const latencyBuckets = 14
 
-// LatencyBound is the upper bound of bucket i (< LatencyBuckets).
-func LatencyBound(i int) time.Duration { return latencyBase << i }
+// latencyBounds are the buckets' upper bounds, latencyBase << i.
+var latencyBounds = func() []time.Duration {
+	b := make([]time.Duration, latencyBuckets)
+	for i := range b {
+		b[i] = latencyBase << i
+	}
+	return b
+}()
 
-// IngestLatency counts readings by latency, in buckets bounded by
-// LatencyBound (the last counts what lies beyond them all). Counting is a
-// few instructions, where a shared histogram costs atomics per reading.
-type IngestLatency struct {
-	Counts [LatencyBuckets + 1]uint64
-	Sum    time.Duration
+// latencyCounts counts readings by latency, in buckets bounded by
+// latencyBounds (the last counts what lies beyond them all). Counting is
+// a few instructions, where a shared histogram costs atomics per reading.
+type latencyCounts struct {
+	counts [latencyBuckets + 1]uint64
+	n      uint64
+	sum    time.Duration
 }
 
-func (l *IngestLatency) add(d time.Duration) {
+func (l *latencyCounts) add(d time.Duration) {
 	i := 0
 	if d > 0 {
-		i = min(bits.Len64(uint64((d-1)/latencyBase)), LatencyBuckets)
+		i = min(bits.Len64(uint64((d-1)/latencyBase)), latencyBuckets)
 	}
-	l.Counts[i]++
-	l.Sum += d
+	l.counts[i]++
+	l.n++
+	l.sum += d
 }
-
-func (l *IngestLatency) empty() bool { return l.Sum == 0 && l.Counts == [LatencyBuckets + 1]uint64{} }

@@ -5,22 +5,22 @@ import (
 	"time"
 )
 
-func TestIngestLatencyBuckets(t *testing.T) {
+func TestLatencyCountsBuckets(t *testing.T) {
 	for _, c := range []struct {
 		d    time.Duration
 		want int
 	}{
 		{0, 0}, {1, 0}, {latencyBase, 0}, {latencyBase + 1, 1}, {2 * latencyBase, 1},
-		{time.Millisecond, 6}, {time.Millisecond + 1, 7}, {LatencyBound(LatencyBuckets - 1), LatencyBuckets - 1},
-		{LatencyBound(LatencyBuckets-1) + 1, LatencyBuckets}, {time.Hour, LatencyBuckets},
+		{time.Millisecond, 6}, {time.Millisecond + 1, 7}, {latencyBounds[latencyBuckets-1], latencyBuckets - 1},
+		{latencyBounds[latencyBuckets-1] + 1, latencyBuckets}, {time.Hour, latencyBuckets},
 	} {
-		var l IngestLatency
+		var l latencyCounts
 		l.add(c.d)
-		if l.Counts[c.want] != 1 {
-			t.Errorf("%v: counts %v, want bucket %d", c.d, l.Counts, c.want)
+		if l.counts[c.want] != 1 {
+			t.Errorf("%v: counts %v, want bucket %d", c.d, l.counts, c.want)
 		}
 	}
-	if LatencyBound(6) != time.Millisecond {
-		t.Fatalf("1 ms is not a bound: %v", LatencyBound(6))
+	if latencyBounds[6] != time.Millisecond {
+		t.Fatalf("1 ms is not a bound: %v", latencyBounds[6])
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -154,7 +153,7 @@ func metrics(w wireReading) ([]Metric, error) {
 	}
 	out := make([]Metric, 0, len(w.Metrics))
 	for name, raw := range w.Metrics {
-		if name == "" || len(name) > 64 || strings.ContainsAny(name, ". *>\x00") {
+		if !validMetricName(name) {
 			return nil, fmt.Errorf("%w: %q", ErrBadMetric, name)
 		}
 		v, err := number(raw)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -34,10 +35,8 @@ type messaging struct {
 // <data>/nats, or connects to cfg.NATSURL.
 func startNATS(cfg *config, log *slog.Logger) (*messaging, error) {
 	m := &messaging{closed: make(chan struct{})}
-	opts := []nats.Option{
-		nats.Name("hearth"),
-		nats.ClosedHandler(func(*nats.Conn) { close(m.closed) }),
-	}
+	var common []nats.Option // both connections'
+	var inProcess []nats.Option
 	url := cfg.NATSURL
 	if url == "" {
 		var err error
@@ -49,28 +48,25 @@ func startNATS(cfg *config, log *slog.Logger) (*messaging, error) {
 			return nil, err
 		}
 		if m.auth != nil {
-			opts = append(opts, nats.UserInfo(internalNATSUser, m.auth.internal))
+			common = append(common, nats.UserInfo(internalNATSUser, m.auth.internal))
 		}
 		m.embedded = ns
 		url = ns.ClientURL()
-		opts = append(opts, nats.InProcessServer(ns))
+		inProcess = append(inProcess, nats.InProcessServer(ns))
 	} else {
-		opts = append(opts, nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+		common = append(common, nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
 	}
-	nc, err := nats.Connect(url, opts...)
+	var err error
+	m.conn, err = nats.Connect(url, slices.Concat(common, inProcess,
+		[]nats.Option{nats.Name("hearth"), nats.ClosedHandler(func(*nats.Conn) { close(m.closed) })})...)
+	if err == nil {
+		// The publishing connection goes over the loopback socket even to
+		// the embedded server: an in-process connection is a synchronous
+		// pipe, so a publish that fills the buffer would wait for the
+		// server's reader.
+		m.pub, err = nats.Connect(url, append(common, nats.Name("hearth-publish"))...)
+	}
 	if err != nil {
-		m.close(context.Background())
-		return nil, fmt.Errorf("nats: connect %s: %w", url, err)
-	}
-	m.conn = nc
-	// The publishing connection goes over the loopback socket even to the
-	// embedded server: an in-process connection is a synchronous pipe, so
-	// a publish that fills the buffer would wait for the server's reader.
-	opts[0], opts[1] = nats.Name("hearth-publish"), nats.ClosedHandler(nil)
-	if m.embedded != nil {
-		opts = opts[:len(opts)-1] // drop nats.InProcessServer
-	}
-	if m.pub, err = nats.Connect(url, opts...); err != nil {
 		m.close(context.Background())
 		return nil, fmt.Errorf("nats: connect %s: %w", url, err)
 	}
