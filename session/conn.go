@@ -5,7 +5,9 @@ package session
 type Conn interface {
 	// Send queues msg for the client without blocking. A transport whose
 	// queue for this client is full drops or coalesces per its policy, or
-	// closes the connection; it never blocks the object.
+	// closes the connection; it never blocks the object. msg is the
+	// object's again once Send returns, to reuse (see
+	// [Context.AfterCommit]): what Send queues is a copy or an encoding.
 	Send(msg any) error
 	// Close closes the connection, telling the client why.
 	Close(reason error)

@@ -84,6 +84,11 @@ func (c *Context) SetAttachment(cid ConnID, data []byte) error {
 // gate for effects that are not messages, such as acknowledging input to
 // a durable queue. If the commit fails, fn is dropped with the rest of the
 // held output. fn must be quick and must not block.
+//
+// Output is released in the order it was queued: when fn runs, every
+// message sent before it has been handed to its connections, which are
+// done with it (see [Conn]), so fn may hand those messages back to the
+// object for reuse.
 func (c *Context) AfterCommit(fn func()) {
 	c.in.accum.outputs = append(c.in.accum.outputs, output{after: fn})
 }

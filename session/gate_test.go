@@ -126,3 +126,48 @@ func TestAfterCommit(t *testing.T) {
 		_ = rt.Shutdown(context.Background())
 	})
 }
+
+// An AfterCommit callback runs after the output queued before it has been
+// handed to its connections, also when a commit held both: an object may
+// reuse a message it sent once the callback after it runs.
+func TestAfterCommitFollowsEarlierOutput(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &gatedStore{Store: session.NewMemStore()}
+		conn := &fakeConn{}
+		var seen []int // messages the connection had when each callback ran
+		k := session.Kind{Name: "ac", New: func(session.ID) session.Object {
+			return &fnObject{recv: func(c *session.Context, m session.Message) (any, error) {
+				switch m.Body {
+				case "write":
+					return nil, c.Storage().Put("k", []byte("v"))
+				case "a", "b":
+				default:
+					return nil, nil // the attach
+				}
+				c.Send(1, m.Body)
+				c.AfterCommit(func() { seen = append(seen, len(conn.messages())) })
+				return nil, nil
+			}}
+		}}
+		rt := newRuntime(t, store, session.Config{}, k)
+		id := session.ID{Kind: "ac", Name: "x"}
+		if _, err := rt.Attach(context.Background(), id, 1, conn, nil); err != nil {
+			t.Fatal(err)
+		}
+		gate := store.hold()
+		_ = rt.Send(id, "write") // its commit holds the output of the next two
+		_ = rt.Send(id, "a")
+		_ = rt.Send(id, "b")
+		synctest.Wait()
+		early := len(seen) != 0 || len(conn.messages()) != 0
+		close(gate)
+		if early {
+			t.Fatal("output released before the commit")
+		}
+		synctest.Wait()
+		if len(seen) != 2 || seen[0] != 1 || seen[1] != 2 {
+			t.Fatalf("callbacks saw %v messages sent, want [1 2]", seen)
+		}
+		_ = rt.Shutdown(context.Background())
+	})
+}
