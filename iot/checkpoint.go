@@ -195,8 +195,10 @@ const groupWindowsKey = "group-windows"
 func (g *Group) saveGroupWindows(c *session.Context) {
 	all := make(map[string][]windowState, len(g.windows))
 	for metric, ws := range g.windows {
-		for _, w := range ws {
-			all[metric] = append(all[metric], w.state())
+		for i, w := range ws {
+			st := w.state()
+			st.Quantiles = g.quants[metric][i].state()
+			all[metric] = append(all[metric], st)
 		}
 	}
 	if b, err := msgpack.Marshal(all); err == nil {
@@ -218,8 +220,9 @@ func (g *Group) restoreGroupWindows(c *session.Context) error {
 	}
 	for metric, states := range all {
 		for i, w := range g.groupWindows(metric) {
-			if i < len(states) {
+			if i < len(states) && states[i].Len == w.Len {
 				w.restore(states[i])
+				g.quants[metric][i].restore(states[i].Quantiles)
 			}
 		}
 	}

@@ -27,19 +27,26 @@ import (
 //	  uvarint metrics, and per metric:
 //	    uvarint length, name
 //	    uvarint windows, and per window:
-//	      varint length (ns), varint head, byte empty, uvarint panes
+//	      varint length (ns), varint head, byte empty,
+//	      (format 3) byte sketch: 0 none, else 1 + the sketch's scale,
+//	      uvarint panes
 //	      base: every pane; delta: uvarint count, count × (uvarint slot, pane)
 //	    uvarint detectors, and per detector: uvarint length, its msgpack
 //	pane: uvarint n; when n > 0 a byte of 2-bit tags for mean, m2, min and
-//	  max (0: +0, 1: float32, 2: float64; little-endian), then the values
+//	  max (0: +0, 1: float32, 2: float64; little-endian), then the values;
+//	  with a sketch, then uvarint entries and per entry varint key (the
+//	  difference to the previous entry's key, the first to 0) and uvarint
+//	  count
 //
 // Every value is stored exactly: a float takes 4 bytes only when a float32
-// holds its bits.
+// holds its bits. Format 2 is format 3 without sketches; it is still read.
 
 const (
 	ckMagic   = 0xc1
 	ckMagic2  = 'L'
-	ckVersion = 2
+	ckVersion = 3
+	// ckVersionNoSketch is the format before device percentiles.
+	ckVersionNoSketch = 2
 
 	ckBase  = 0
 	ckDelta = 1
@@ -116,10 +123,15 @@ func appendWindow(b []byte, w *Window, changedOnly bool) []byte {
 		empty = 1
 	}
 	b = append(b, empty)
+	sketch := byte(0)
+	if w.pct {
+		sketch = 1 + w.scale
+	}
+	b = append(b, sketch)
 	b = binary.AppendUvarint(b, uint64(len(w.panes)))
 	if !changedOnly {
 		for i := range w.panes {
-			b = appendPane(b, &w.panes[i])
+			b = appendWindowPane(b, w, i)
 		}
 		return b
 	}
@@ -127,8 +139,28 @@ func appendWindow(b []byte, w *Window, changedOnly bool) []byte {
 	for i := range w.panes {
 		if w.changed&paneBit(i) != 0 {
 			b = binary.AppendUvarint(b, uint64(i))
-			b = appendPane(b, &w.panes[i])
+			b = appendWindowPane(b, w, i)
 		}
+	}
+	return b
+}
+
+// appendWindowPane appends pane slot i of w, with its sketch if w keeps
+// one.
+func appendWindowPane(b []byte, w *Window, i int) []byte {
+	p := &w.panes[i]
+	b = appendPane(b, p)
+	if !w.pct || p.n == 0 {
+		return b
+	}
+	start := w.paneStart(i)
+	b = binary.AppendUvarint(b, uint64(p.nb))
+	prev := int32(0)
+	for _, e := range w.ents[start : start+int(p.nb)] {
+		k := pctEntryKey(e)
+		b = binary.AppendVarint(b, int64(k-prev))
+		b = binary.AppendUvarint(b, uint64(pctEntryCount(e)))
+		prev = k
 	}
 	return b
 }
@@ -184,10 +216,10 @@ type ckRecord struct {
 
 // decodeLog reads a checkpoint-log value.
 func decodeLog(b []byte) ([]ckRecord, error) {
-	if len(b) < 3 || b[0] != ckMagic || b[1] != ckMagic2 || b[2] != ckVersion {
-		return nil, fmt.Errorf("%w: not a format-2 log value", errBadCheckpoint)
+	if len(b) < 3 || b[0] != ckMagic || b[1] != ckMagic2 || (b[2] != ckVersion && b[2] != ckVersionNoSketch) {
+		return nil, fmt.Errorf("%w: not a format-2 or -3 log value", errBadCheckpoint)
 	}
-	r := ckReader{b: b[3:], panes: panesPerByte * len(b)}
+	r := ckReader{b: b[3:], panes: panesPerByte * len(b), sketches: b[2] == ckVersion}
 	var recs []ckRecord
 	for len(r.b) > 0 && r.err == nil {
 		rec := ckRecord{Device: string(r.bytes(r.uvarint()))}
@@ -321,12 +353,22 @@ func applyDelta(base, delta deviceState) deviceState {
 		bm := base.Metrics[name]
 		mc := metricCheck{Detectors: dm.Detectors, Windows: make([]windowState, len(dm.Windows))}
 		for i, dw := range dm.Windows {
-			w := windowState{Len: dw.Len, Head: dw.Head, Empty: dw.Empty, Panes: make([][5]float64, dw.NPanes)}
+			w := windowState{Len: dw.Len, Head: dw.Head, Empty: dw.Empty, Panes: make([][5]float64, dw.NPanes),
+				HasSketch: dw.HasSketch, Scale: dw.Scale}
+			if w.HasSketch {
+				w.Sketch = make([][]uint32, dw.NPanes)
+			}
 			if i < len(bm.Windows) && bm.Windows[i].Len == dw.Len && len(bm.Windows[i].Panes) == dw.NPanes {
 				copy(w.Panes, bm.Windows[i].Panes)
+				if w.HasSketch && len(bm.Windows[i].Sketch) == dw.NPanes {
+					copy(w.Sketch, bm.Windows[i].Sketch)
+				}
 			}
 			for j, slot := range dw.Slots {
 				w.Panes[slot] = dw.Panes[j]
+				if w.HasSketch {
+					w.Sketch[slot] = dw.Sketch[j]
+				}
 			}
 			mc.Windows[i] = w
 		}
@@ -338,9 +380,10 @@ func applyDelta(base, delta deviceState) deviceState {
 // ckReader reads a format-2 record; the first error sticks and every
 // read after it returns zeros.
 type ckReader struct {
-	b     []byte
-	err   error
-	panes int // how many more panes windows may have
+	b        []byte
+	err      error
+	panes    int  // how many more panes windows may have
+	sketches bool // format 3: windows say whether they keep sketches
 }
 
 func (r *ckReader) fail(what string) {
@@ -410,6 +453,15 @@ func (r *ckReader) window(delta bool) windowState {
 	default:
 		r.fail("empty flag")
 	}
+	if r.sketches {
+		switch sk := r.byte(); {
+		case sk == 0:
+		case sk <= 1+pctMaxScale:
+			w.HasSketch, w.Scale = true, sk-1
+		default:
+			r.fail("sketch scale")
+		}
+	}
 	np := r.uvarint()
 	if np > maxCkPanes || np > uint64(r.panes) {
 		r.fail("pane count")
@@ -430,6 +482,9 @@ func (r *ckReader) window(delta bool) windowState {
 		return windowState{}
 	}
 	w.Panes = make([][5]float64, 0, n)
+	if w.HasSketch {
+		w.Sketch = make([][]uint32, 0, n)
+	}
 	for range n {
 		if delta {
 			slot := r.uvarint()
@@ -439,9 +494,38 @@ func (r *ckReader) window(delta bool) windowState {
 			}
 			w.Slots = append(w.Slots, int(slot))
 		}
-		w.Panes = append(w.Panes, r.pane())
+		p := r.pane()
+		w.Panes = append(w.Panes, p)
+		if w.HasSketch {
+			w.Sketch = append(w.Sketch, r.sketch(p[0] > 0))
+		}
 	}
 	return w
+}
+
+// sketch reads a pane's sketch entries, which a pane holding readings
+// has; their order and range are checked when a window restores them.
+func (r *ckReader) sketch(has bool) []uint32 {
+	if !has {
+		return nil
+	}
+	n := r.count(2)
+	if n > pctMaxCount {
+		r.fail("sketch entries")
+		return nil
+	}
+	run := make([]uint32, 0, n)
+	k := int64(0)
+	for range n {
+		k += r.varint()
+		c := r.uvarint()
+		if k < -pctMaxMag || k > pctMaxMag || c == 0 || c > pctMaxCount {
+			r.fail("sketch entry")
+			return nil
+		}
+		run = append(run, pctEntry(int32(k), uint32(c)))
+	}
+	return run
 }
 
 // pane reads a pane as windowState stores it: n, mean, m2, min, max.

@@ -34,6 +34,13 @@ type windowState struct {
 	// is pane Slots[i].
 	NPanes int   `msgpack:"-"`
 	Slots  []int `msgpack:"-"`
+	// Format 3: a device window's percentile sketch, per pane as Panes
+	// holds them, and its scale.
+	HasSketch bool       `msgpack:"-"`
+	Scale     uint8      `msgpack:"-"`
+	Sketch    [][]uint32 `msgpack:"-"`
+	// A group window's percentile panes, in the group windows' record.
+	Quantiles *quantState `msgpack:"quantiles,omitempty"`
 }
 
 // state is w as format 1 (and the group windows' record) stores it.
@@ -52,5 +59,8 @@ func (w *Window) restore(s windowState) {
 	w.head, w.empty = s.Head, s.Empty
 	for i, p := range s.Panes {
 		w.panes[i] = pane{n: uint32(p[0]), mean: p[1], m2: p[2], min: p[3], max: p[4]}
+	}
+	if w.pct && s.HasSketch && len(s.Sketch) == len(w.panes) {
+		w.restoreSketch(s.Scale, s.Sketch)
 	}
 }

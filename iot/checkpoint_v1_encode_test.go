@@ -75,9 +75,20 @@ func (mc *metricCheck) EncodeMsgpack(enc *msgpack.Encoder) error {
 	return err
 }
 
-// EncodeMsgpack implements msgpack.CustomEncoder.
+// EncodeMsgpack implements msgpack.CustomEncoder. The group windows'
+// record goes through it too in tests, so it writes Quantiles as the
+// server's reflective encoding does.
 func (w *windowState) EncodeMsgpack(enc *msgpack.Encoder) error {
-	err := firstErr(enc.EncodeMapLen(4),
+	fields := 4
+	if w.Quantiles != nil {
+		fields++
+		if err := firstErr(enc.EncodeMapLen(fields), enc.EncodeString("quantiles"), enc.Encode(w.Quantiles)); err != nil {
+			return err
+		}
+	} else if err := enc.EncodeMapLen(fields); err != nil {
+		return err
+	}
+	err := firstErr(
 		enc.EncodeString("len"), enc.EncodeInt(int64(w.Len/time.Nanosecond)),
 		enc.EncodeString("head"), enc.EncodeInt(w.Head),
 		enc.EncodeString("empty"), enc.EncodeBool(w.Empty),

@@ -90,8 +90,10 @@ func (d *device) observe(r Reading, now int64, o *Options) Outcome {
 	d.newest = max(d.newest, r.Time)
 	for _, m := range r.Metrics {
 		ms := d.metric(m.Name, o)
+		key := pctKey(m.Value)
+		touchWindows(ms.windows)
 		for _, w := range ms.windows {
-			w.Add(r.Time, m.Value)
+			w.add(r.Time, m.Value, key)
 		}
 		for _, det := range ms.detectors {
 			if f, ok := det.Observe(r.Time, m.Value); ok {
@@ -108,10 +110,44 @@ func (d *device) metric(name string, o *Options) *metricState {
 	if ms, ok := d.metrics[name]; ok {
 		return ms
 	}
-	ms := &metricState{detectors: o.Detectors(name)}
-	for _, l := range o.Windows {
-		ms.windows = append(ms.windows, NewWindow(l, 0))
-	}
+	ms := &metricState{detectors: o.Detectors(name), windows: deviceWindows(o.Windows)}
 	d.metrics[name] = ms
 	return ms
 }
+
+// deviceWindows makes a metric's windows, keeping percentiles, with their
+// structs in one block and their panes in another: a reading touches
+// every window, and neighbours in memory cost fewer cache misses than
+// allocations scattered over the heap.
+func deviceWindows(lens []time.Duration) []*Window {
+	ws := make([]*Window, len(lens))
+	block := make([]Window, len(lens))
+	panes := make([]pane, len(lens)*DefaultPanes)
+	for i, l := range lens {
+		w := &block[i]
+		w.init(l, panes[i*DefaultPanes:(i+1)*DefaultPanes:(i+1)*DefaultPanes])
+		w.KeepPercentiles()
+		ws[i] = w
+	}
+	return ws
+}
+
+// touchWindows reads each window's newest pane and newest sketch entry
+// before any is updated. The loads are independent, so the processor
+// fetches them from memory in parallel; updating the windows one after
+// another would wait for each fetch in turn. With thousands of devices a
+// device's windows are rarely in cache.
+func touchWindows(ws []*Window) {
+	var sum uint32
+	for _, w := range ws {
+		sum += w.panes[mod(w.head, len(w.panes))].n
+		for i := len(w.ents) - 1; i >= max(len(w.ents)-48, 0); i -= 16 { // a cache line apart
+			sum += w.ents[i]
+		}
+	}
+	if sum == 1<<32-1 { // never in practice; keeps the loads
+		touched++
+	}
+}
+
+var touched int

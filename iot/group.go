@@ -360,7 +360,7 @@ func (g *Group) view(now time.Time) View {
 		for i, w := range ws {
 			st := w.Stats(now.UnixNano())
 			if p50, p90, p99, ok := g.quants[name][i].Quantiles(now.UnixNano()); ok {
-				st.P50, st.P90, st.P99 = p50, p90, p99
+				st.P50, st.P90, st.P99, st.QuantileError = p50, p90, p99, quantileAccuracy
 			}
 			per[w.Len.String()] = st
 		}

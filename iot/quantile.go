@@ -13,8 +13,9 @@ const quantileAccuracy = 0.01
 
 // QuantileWindow estimates percentiles over the same panes as a Window,
 // with a DDSketch per pane: O(1) per reading, bounded relative error.
-// Groups keep one per metric and window; devices do not (a sketch per
-// pane would not fit a device's memory budget).
+// Groups keep one per metric and window; devices keep a compact sketch
+// in their Window instead (window_pct.go): a DDSketch per pane would not
+// fit a device's memory budget.
 type QuantileWindow struct {
 	Len   time.Duration
 	pane  int64
@@ -89,4 +90,40 @@ func (w *QuantileWindow) Quantiles(now int64) (p50, p90, p99 float64, ok bool) {
 		return 0, 0, 0, false
 	}
 	return qs[0], qs[1], qs[2], true
+}
+
+// quantState is a QuantileWindow as the group windows' checkpoint stores
+// it: each pane's sketch in DDSketch's own encoding.
+type quantState struct {
+	Head  int64    `msgpack:"head"`
+	Empty bool     `msgpack:"empty"`
+	Panes [][]byte `msgpack:"panes"` // nil for a pane never used
+}
+
+func (w *QuantileWindow) state() *quantState {
+	s := &quantState{Head: w.head, Empty: w.empty, Panes: make([][]byte, len(w.panes))}
+	for i, p := range w.panes {
+		if p != nil && !p.IsEmpty() {
+			p.Encode(&s.Panes[i], false)
+		}
+	}
+	return s
+}
+
+// restore sets w from s. A pane that does not decode starts empty; a
+// window of another shape starts afresh.
+func (w *QuantileWindow) restore(s *quantState) {
+	if s == nil || len(s.Panes) != len(w.panes) {
+		return
+	}
+	w.head, w.empty = s.Head, s.Empty
+	for i, b := range s.Panes {
+		if len(b) == 0 {
+			continue
+		}
+		p, err := ddsketch.LogCollapsingLowestDenseDDSketch(quantileAccuracy, 2048)
+		if err == nil && p.DecodeAndMergeWith(b) == nil {
+			w.panes[i] = p
+		}
+	}
 }

@@ -21,11 +21,17 @@ type Window struct {
 	// changed has bit i set when pane i changed since the device's last
 	// full checkpoint; bit 63 stands for pane 63 and every pane after it.
 	changed uint64
+	// Percentile sketches, when kept (window_pct.go): every pane's
+	// buckets, pane slot by pane slot, and how often they were collapsed.
+	ents  []uint32
+	scale uint8
+	pct   bool
 }
 
 // pane holds the statistics of the readings in one pane.
 type pane struct {
 	n        uint32
+	nb       uint16 // percentile sketch entries (window_pct.go)
 	mean, m2 float64
 	min, max float64
 }
@@ -39,12 +45,29 @@ func NewWindow(l time.Duration, panes int) *Window {
 	if panes <= 0 {
 		panes = DefaultPanes
 	}
-	return &Window{Len: l, pane: max(int64(l)/int64(panes), 1), panes: make([]pane, panes), empty: true}
+	w := &Window{}
+	w.init(l, make([]pane, panes))
+	return w
+}
+
+// init sets up a window of length l over panes.
+func (w *Window) init(l time.Duration, panes []pane) {
+	*w = Window{Len: l, pane: max(int64(l)/int64(len(panes)), 1), panes: panes, empty: true}
 }
 
 // Add records value v at event time t (unix ns). It reports false, and
 // records nothing, for a reading older than the window.
 func (w *Window) Add(t int64, v float64) bool {
+	var key int32
+	if w.pct {
+		key = pctKey(v)
+	}
+	return w.add(t, v, key)
+}
+
+// add is Add with v's percentile key (pctKey) computed by the caller,
+// once for all of a metric's windows.
+func (w *Window) add(t int64, v float64, key int32) bool {
 	k := t / w.pane
 	if w.empty {
 		w.head, w.empty = k, false
@@ -57,6 +80,9 @@ func (w *Window) Add(t int64, v float64) bool {
 	}
 	i := mod(k, len(w.panes))
 	w.panes[i].add(v)
+	if w.pct {
+		w.pctAdd(i, key)
+	}
 	w.changed |= paneBit(i)
 	return true
 }
@@ -70,6 +96,9 @@ func (w *Window) advance(k int64) {
 	steps := min(k-w.head, int64(len(w.panes)))
 	for i := int64(1); i <= steps; i++ {
 		j := mod(w.head+i, len(w.panes))
+		if w.pct {
+			w.pctClear(j)
+		}
 		w.panes[j] = pane{}
 		w.changed |= paneBit(j)
 	}
@@ -104,10 +133,14 @@ type Stats struct {
 	Min    float64 `json:"min" msgpack:"min"`
 	Max    float64 `json:"max" msgpack:"max"`
 	Stddev float64 `json:"stddev" msgpack:"stddev"` // population standard deviation
-	// Percentiles, within 1 % relative error; group windows only.
-	P50 float64 `json:"p50,omitempty" msgpack:"p50,omitempty"`
-	P90 float64 `json:"p90,omitempty" msgpack:"p90,omitempty"`
-	P99 float64 `json:"p99,omitempty" msgpack:"p99,omitempty"`
+	// Percentiles: a reported value is within QuantileError (relative)
+	// of a value of that rank. Group windows keep them within 1 %; device
+	// windows start at 1 % and give up precision, doubling the error,
+	// when their sketches would outgrow the device memory budget.
+	P50           float64 `json:"p50,omitempty" msgpack:"p50,omitempty"`
+	P90           float64 `json:"p90,omitempty" msgpack:"p90,omitempty"`
+	P99           float64 `json:"p99,omitempty" msgpack:"p99,omitempty"`
+	QuantileError float64 `json:"quantile_error,omitempty" msgpack:"quantile_error,omitempty"`
 }
 
 // Stats returns the statistics of the panes within Len before now (unix
@@ -120,15 +153,19 @@ func (w *Window) Stats(now int64) Stats {
 	// Panes in the window that still hold data: not after the newest
 	// reading, not before the ring's oldest.
 	nowK := now / w.pane
-	from := max(nowK, w.head) - int64(len(w.panes)) + 1
-	for k := from; k <= min(nowK, w.head); k++ {
+	from, to := max(nowK, w.head)-int64(len(w.panes))+1, min(nowK, w.head)
+	for k := from; k <= to; k++ {
 		acc.merge(w.panes[mod(k, len(w.panes))])
 	}
 	if acc.n == 0 {
 		return Stats{}
 	}
-	return Stats{Count: int(acc.n), Sum: acc.mean * float64(acc.n), Mean: acc.mean, Min: acc.min, Max: acc.max,
+	s := Stats{Count: int(acc.n), Sum: acc.mean * float64(acc.n), Mean: acc.mean, Min: acc.min, Max: acc.max,
 		Stddev: math.Sqrt(acc.m2 / float64(acc.n))}
+	if w.pct {
+		w.percentiles(&s, from, to)
+	}
+	return s
 }
 
 // merge adds another pane's statistics (Chan et al.'s parallel update).

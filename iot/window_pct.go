@@ -1,0 +1,238 @@
+package iot
+
+import (
+	"math"
+	"slices"
+)
+
+// Device windows estimate percentiles with a compact log-bucket sketch:
+// DDSketch's idea (a value v goes to bucket ⌈log_γ |v|⌉, so any value
+// reported for a bucket is within a relative error α of every value in
+// it) stored in four bytes a bucket. A DDSketch per pane, as group
+// windows keep, would not fit a device's memory budget.
+//
+// Each bucket is one uint32 entry: the signed bucket key, offset by 2¹⁵,
+// in the high half (so entries sort in value order) and its count in the
+// low half. All panes' entries live in one slice per window, oldest pane
+// first, so the newest pane's run (where nearly every reading goes) ends
+// the slice and a pane sliding out leaves from its front. Each pane's run
+// is sorted; pane.nb says how many entries a pane has. A
+// count that would pass 65,535 continues in a second entry with the same
+// key.
+//
+// A window holds at most pctLimit entries. When a new bucket would not
+// fit, every pane's buckets are merged in pairs (γ → γ², UDDSketch's
+// uniform collapse): the relative error roughly doubles, stays bounded
+// for every percentile, and Stats reports it.
+
+const (
+	// pctAlpha is the relative error before any collapse.
+	pctAlpha = 0.01
+	// pctBias keeps bucket magnitudes positive: magnitude = index + bias.
+	// It halves with each collapse and must stay even to collapse again.
+	pctBias = 1 << 14
+	// pctMaxScale is the most collapses; after it a window grows instead.
+	pctMaxScale = 13
+	// pctLimit is the most entries a device window holds (256 bytes).
+	pctLimit    = 64
+	pctMaxMag   = 1<<15 - 1
+	pctMaxCount = 1<<16 - 1
+)
+
+// pctLnGamma is ln γ for pctAlpha: γ = (1+α)/(1−α).
+var pctLnGamma = math.Log((1 + pctAlpha) / (1 - pctAlpha))
+
+// pctKey is v's bucket key before any collapse: 0 for zero, the bucket
+// magnitude for a positive v, minus it for a negative one. It is the one
+// logarithm a reading costs, shared by all of a device's windows.
+func pctKey(v float64) int32 {
+	if v == 0 || v != v {
+		return 0
+	}
+	i := int64(math.Ceil(math.Log(math.Abs(v)) / pctLnGamma))
+	m := int32(min(max(i+pctBias, 1), pctMaxMag))
+	if v < 0 {
+		return -m
+	}
+	return m
+}
+
+// pctScaled is key k after s collapses: magnitude ⌈m / 2^s⌉.
+func pctScaled(k int32, s uint8) int32 {
+	if k < 0 {
+		return -pctScaled(-k, s)
+	}
+	return (k + 1<<s - 1) >> s
+}
+
+// pctValue is the value reported for bucket key k at scale s: the one
+// whose relative error to every value in the bucket is at most the
+// scale's α.
+func pctValue(k int32, s uint8) float64 {
+	if k == 0 {
+		return 0
+	}
+	m := int64(k)
+	if m < 0 {
+		m = -m
+	}
+	lg := pctLnGamma * float64(int64(1)<<s)
+	v := math.Exp(float64(m-pctBias>>s)*lg) * 2 / (math.Exp(lg) + 1)
+	if k < 0 {
+		return -v
+	}
+	return v
+}
+
+// pctError is the relative error bound at scale s.
+func pctError(s uint8) float64 {
+	g := math.Exp(pctLnGamma * float64(int64(1)<<s))
+	return (g - 1) / (g + 1)
+}
+
+func pctEntry(k int32, n uint32) uint32 { return uint32(k+1<<15)<<16 | n }
+func pctEntryKey(e uint32) int32        { return int32(e>>16) - 1<<15 }
+func pctEntryCount(e uint32) uint32     { return e & 0xffff }
+
+// KeepPercentiles makes w estimate p50, p90 and p99 too. Call it before
+// the first Add.
+func (w *Window) KeepPercentiles() { w.pct = true }
+
+// paneStart is where pane slot i's entries begin.
+func (w *Window) paneStart(i int) int {
+	n := len(w.panes)
+	if i == mod(w.head, n) {
+		return len(w.ents) - int(w.panes[i].nb)
+	}
+	start := 0
+	for k := w.head - int64(n) + 1; mod(k, n) != i; k++ {
+		start += int(w.panes[mod(k, n)].nb)
+	}
+	return start
+}
+
+// pctAdd counts a value of key k0 (pctKey) in pane slot i's sketch.
+func (w *Window) pctAdd(i int, k0 int32) {
+	k := pctScaled(k0, w.scale)
+	start := w.paneStart(i)
+	run := w.ents[start : start+int(w.panes[i].nb)]
+	j, _ := slices.BinarySearch(run, pctEntry(k, pctMaxCount)) // after k's entries
+	if j > 0 && pctEntryKey(run[j-1]) == k && pctEntryCount(run[j-1]) < pctMaxCount {
+		run[j-1]++
+		return
+	}
+	if len(w.ents) >= pctLimit && w.scale < pctMaxScale {
+		w.collapse()
+		w.pctAdd(i, k0)
+		return
+	}
+	w.ents = growEntries(w.ents)
+	w.ents = slices.Insert(w.ents, start+j, pctEntry(k, 1))
+	w.panes[i].nb++
+}
+
+// growEntries makes room for one more entry, growing to at most pctLimit
+// unless the window is past it already.
+func growEntries(e []uint32) []uint32 {
+	if len(e) < cap(e) {
+		return e
+	}
+	c := max(2*cap(e), 4)
+	if cap(e) < pctLimit {
+		c = min(c, pctLimit)
+	}
+	out := make([]uint32, len(e), c)
+	copy(out, e)
+	return out
+}
+
+// collapse merges every pane's buckets in pairs: scale s+1's bucket is
+// ⌈m/2⌉ of scale s's magnitude m, which keeps each run sorted.
+func (w *Window) collapse() {
+	w.scale++
+	out := w.ents[:0]
+	start := 0
+	for k := w.head - int64(len(w.panes)) + 1; k <= w.head; k++ {
+		i := mod(k, len(w.panes))
+		run := w.ents[start : start+int(w.panes[i].nb)]
+		start += len(run)
+		first := len(out)
+		for _, e := range run {
+			k := pctScaled(pctEntryKey(e), 1)
+			n := pctEntryCount(e)
+			if last := len(out) - 1; last >= first && pctEntryKey(out[last]) == k && pctEntryCount(out[last])+n <= pctMaxCount {
+				out[last] += n
+				continue
+			}
+			out = append(out, pctEntry(k, n)) // out never passes the entry being read
+		}
+		w.panes[i].nb = uint16(len(out) - first)
+		w.changed |= paneBit(i)
+	}
+	w.ents = out
+}
+
+// pctClear empties pane slot i's sketch.
+func (w *Window) pctClear(i int) {
+	if w.panes[i].nb == 0 {
+		return
+	}
+	start := w.paneStart(i)
+	w.ents = slices.Delete(w.ents, start, start+int(w.panes[i].nb))
+}
+
+// percentiles sets s's p50, p90 and p99 from the sketches of the panes
+// from..to (pane numbers), clamped to the exact min and max.
+func (w *Window) percentiles(s *Stats, from, to int64) {
+	var all []uint32
+	var total uint64
+	for k := from; k <= to; k++ {
+		i := mod(k, len(w.panes))
+		start := w.paneStart(i)
+		for _, e := range w.ents[start : start+int(w.panes[i].nb)] {
+			all = append(all, e)
+			total += uint64(pctEntryCount(e))
+		}
+	}
+	if total == 0 {
+		return
+	}
+	slices.Sort(all)
+	qs := [3]float64{0.5, 0.9, 0.99}
+	var out [3]float64
+	var seen uint64
+	q := 0
+	for _, e := range all {
+		seen += uint64(pctEntryCount(e))
+		for q < len(qs) && float64(seen) > qs[q]*float64(total-1) {
+			out[q] = min(max(pctValue(pctEntryKey(e), w.scale), s.Min), s.Max)
+			q++
+		}
+	}
+	s.P50, s.P90, s.P99 = out[0], out[1], out[2]
+	s.QuantileError = pctError(w.scale)
+}
+
+// restoreSketch rebuilds the sketch from a checkpoint's runs, one per
+// pane slot. A run out of order leaves the sketch empty: percentiles
+// then start afresh rather than from buckets a search cannot find.
+func (w *Window) restoreSketch(scale uint8, runs [][]uint32) {
+	w.ents, w.scale = nil, scale
+	for i := range w.panes {
+		w.panes[i].nb = 0
+	}
+	var ents []uint32
+	for k := w.head - int64(len(w.panes)) + 1; k <= w.head; k++ {
+		i := mod(k, len(w.panes))
+		run := runs[i]
+		if !slices.IsSorted(run) || len(run) > pctMaxCount || (len(run) > 0 && w.panes[i].n == 0) {
+			for j := range w.panes {
+				w.panes[j].nb = 0
+			}
+			return
+		}
+		ents = append(ents, run...)
+		w.panes[i].nb = uint16(len(run))
+	}
+	w.ents = ents
+}
