@@ -1,7 +1,6 @@
 package tick
 
 import (
-	"slices"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -82,50 +81,29 @@ func (r *Room) snapshot(c *session.Context) {
 	// Clients with the same base get the same body, encoded once. A
 	// client whose newest input has not been acknowledged yet gets even an
 	// empty delta, so that the ack does not wait for the world to change.
-	// The bases are few (usually one or two): a slice, searched.
-	bodies := r.bodies[:0]
-	var outs []codec.Out // the frames, allocated together once one goes out
+	f := r.takeFrames(len(r.byConn))
 	for _, p := range r.byConn {
 		key := p.Acked
 		if !r.reck.remembers(key) {
 			key = 0
 		}
-		i := slices.IndexFunc(bodies, func(b prepared) bool { return b.base == key })
-		if i < 0 {
-			body := r.reck.body(r.sched.Next, key)
-			bodies = append(bodies, prepared{base: key, body: body, worth: worthSending(body, r.snapSeq)})
-			i = len(bodies) - 1
-		}
-		b := &bodies[i]
+		b := f.bodyFor(r.reck, r.sched.Next, key, r.snapSeq)
 		if !b.worth && p.LastInput == p.AckSent {
 			continue
 		}
-		if b.shared == nil { // encoded once, for the first client that gets it
-			b.shared = codec.NewShared(b.body)
-		}
 		p.AckSent = p.LastInput
-		if outs == nil {
-			outs = make([]codec.Out, 0, len(r.byConn))
-		}
-		outs = append(outs, codec.Out{Kind: codec.KindSnapshot, Object: r.addr, Seq: r.snapSeq, Ack: p.LastInput, Body: b.shared})
-		out := &outs[len(outs)-1]
+		out := f.frame()
+		*out = codec.Out{Kind: codec.KindSnapshot, Object: r.addr, Seq: r.snapSeq, Ack: p.LastInput, Body: &b.shared}
 		c.Send(p.Conn, out)
 		if n, err := out.BinaryLen(); err == nil { // counted, not encoded: the connection encodes in its format
 			r.cfg.Observer.SnapshotSent(n)
 		}
 	}
-	clear(bodies) // drop the bodies: the frames sent hold them as long as they need
-	r.bodies = bodies[:0]
-}
-
-// prepared is a snapshot body for the clients with one base, whether it
-// is worth sending to a client that has nothing to be acknowledged, and
-// its shared encoding once one client gets it.
-type prepared struct {
-	base   uint32
-	body   SnapshotBody
-	worth  bool
-	shared *codec.Shared
+	if len(f.outs) == 0 {
+		r.putFrames(f)
+		return
+	}
+	c.AfterCommit(f.done) // the frames are the room's again once handed to the connections
 }
 
 // snapshotTo sends one client a full snapshot at once, so that a joining
@@ -135,7 +113,7 @@ func (r *Room) snapshotTo(c *session.Context, p *player) {
 	r.ents = r.game.Entities(r.ents[:0])
 	r.reck.observe(r.snapSeq, r.sched.Next, r.ents)
 	c.Send(p.Conn, &codec.Out{Kind: codec.KindSnapshot, Object: r.addr, Seq: r.snapSeq, Ack: p.LastInput,
-		Body: codec.NewShared(r.reck.body(r.sched.Next, 0))})
+		Body: codec.NewShared(r.reck.body(r.sched.Next, 0, nil, nil))})
 }
 
 // expireSlots frees the slots of players gone longer than the grace

@@ -45,8 +45,8 @@ type Room struct {
 	reck     *reckoner
 	snapSeq  uint32
 	lastSave time.Time
-	ents     []Entity   // scratch
-	bodies   []prepared // scratch: snapshot bodies by base
+	ents     []Entity      // scratch
+	spare    []*snapFrames // snapshot frame sets to reuse
 }
 
 var _ session.Object = (*Room)(nil)

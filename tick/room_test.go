@@ -19,17 +19,26 @@ import (
 	"github.com/hearth-server/hearth/tick/arena"
 )
 
-// conn records what a room sends one client.
+// conn records what a room sends one client: the frames as the client
+// decodes them, since the room may reuse a frame once Send has returned.
 type conn struct {
 	mu     sync.Mutex
-	out    []*codec.Out
+	out    []*codec.Frame
 	closed error
 }
 
 func (c *conn) Send(msg any) error {
+	raw, err := msg.(*codec.Out).Encode(codec.Binary)
+	if err != nil {
+		return err
+	}
+	f, err := codec.DecodeBinary(raw, 0)
+	if err != nil {
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.out = append(c.out, msg.(*codec.Out))
+	c.out = append(c.out, &f)
 	return nil
 }
 
@@ -40,7 +49,7 @@ func (c *conn) Close(reason error) {
 }
 
 // last returns the newest frame of kind k.
-func (c *conn) last(k codec.Kind) *codec.Out {
+func (c *conn) last(k codec.Kind) *codec.Frame {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := len(c.out) - 1; i >= 0; i-- {
@@ -113,8 +122,15 @@ func input(t *testing.T, rt *session.Runtime, cid session.ConnID, seq, ack uint3
 	}
 }
 
-// position finds entity id's quantized position in a full snapshot body.
-func body(o *codec.Out) tick.SnapshotBody { return o.Body.(*codec.Shared).V.(tick.SnapshotBody) }
+// body decodes a snapshot frame's body.
+func body(t *testing.T, f *codec.Frame) tick.SnapshotBody {
+	t.Helper()
+	var b tick.SnapshotBody
+	if err := f.Payload.Decode(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 func TestRoomTicksAndSendsDeltaSnapshots(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -133,7 +149,7 @@ func TestRoomTicksAndSendsDeltaSnapshots(t *testing.T) {
 		if n := a.count(codec.KindSnapshot); n < 19 || n > 21 {
 			t.Fatalf("%d snapshots in a second at 20 Hz", n)
 		}
-		first := body(a.last(codec.KindSnapshot))
+		first := body(t, a.last(codec.KindSnapshot))
 		if first.Base != 0 || len(first.Ents) != 6 {
 			t.Fatalf("without acks snapshots must be full: base %d, %d entities", first.Base, len(first.Ents))
 		}
@@ -141,7 +157,7 @@ func TestRoomTicksAndSendsDeltaSnapshots(t *testing.T) {
 		input(t, rt, 1, 1, a.last(codec.KindSnapshot).Seq, arena.Move{1, 0})
 		time.Sleep(500 * time.Millisecond) // ann speeds up and strays from her record
 		synctest.Wait()
-		d := body(a.last(codec.KindSnapshot))
+		d := body(t, a.last(codec.KindSnapshot))
 		if d.Base == 0 {
 			t.Fatalf("after an ack, snapshots must be deltas: last seq %d body %+v", a.last(codec.KindSnapshot).Seq, d)
 		}
@@ -235,7 +251,7 @@ func TestRoomRestoredAfterRestart(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		time.Sleep(1100 * time.Millisecond) // a save
-		before := body(a.last(codec.KindSnapshot)).Ents
+		before := body(t, a.last(codec.KindSnapshot)).Ents
 		_ = rt.Shutdown(context.Background())
 
 		rt2 := roomRuntime(t, store, tick.Config{})
@@ -256,7 +272,7 @@ func TestRoomRestoredAfterRestart(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 		synctest.Wait()
-		after := body(b.last(codec.KindSnapshot)).Ents
+		after := body(t, b.last(codec.KindSnapshot)).Ents
 		if len(after) != len(before) {
 			t.Fatalf("entities %d before, %d after", len(before), len(after))
 		}

@@ -191,8 +191,11 @@ type SnapshotBody struct {
 // its base.
 func (b SnapshotBody) Empty() bool { return b.Base != 0 && len(b.Ents) == 0 && len(b.Gone) == 0 }
 
-// body returns what a client with base needs at tick.
-func (k *reckoner) body(tick uint64, base uint32) SnapshotBody {
+// body returns what a client with base needs at tick. Its records are
+// appended to ents[:0] and its removals to gone[:0], buffers to reuse
+// (nil: new ones); a list with nothing in it is nil, whatever the buffer,
+// so that its JSON form stays null.
+func (k *reckoner) body(tick uint64, base uint32, ents [][8]int64, gone []int32) SnapshotBody {
 	b := SnapshotBody{Tick: tick}
 	full := !k.remembers(base)
 	if !full {
@@ -205,7 +208,7 @@ func (k *reckoner) body(tick uint64, base uint32) SnapshotBody {
 		}
 	}
 	if n > 0 {
-		b.Ents = make([][8]int64, 0, n)
+		b.Ents = slices.Grow(ents[:0], n)
 	}
 	for _, id := range k.order {
 		if er := k.recs[id]; full || er.seq > base {
@@ -215,14 +218,25 @@ func (k *reckoner) body(tick uint64, base uint32) SnapshotBody {
 		}
 	}
 	if !full {
-		for id, s := range k.gone {
-			if s > base {
-				b.Gone = append(b.Gone, id)
-			}
-		}
-		slices.Sort(b.Gone)
+		b.Gone = k.removed(base, gone)
 	}
 	return b
+}
+
+// removed appends to gone[:0] the ids removed since base, in order; nil
+// for none.
+func (k *reckoner) removed(base uint32, gone []int32) []int32 {
+	gone = gone[:0]
+	for id, s := range k.gone {
+		if s > base {
+			gone = append(gone, id)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	slices.Sort(gone)
+	return gone
 }
 
 // worthSending reports whether snapshot seq with body should go out: an
@@ -242,7 +256,7 @@ func NewSnapshotEncoder(hz int, tol Tolerance) *SnapshotEncoder {
 // and whether a room would send it.
 func (e *SnapshotEncoder) Next(seq uint32, tick uint64, ents []Entity, base uint32) (SnapshotBody, bool) {
 	e.k.observe(seq, tick, ents)
-	b := e.k.body(tick, base)
+	b := e.k.body(tick, base, nil, nil)
 	return b, worthSending(b, seq)
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -21,6 +23,8 @@ func TestDeadReckoningTracksTheWorld(t *testing.T) {
 		k := newReckoner(hz, Tolerance{})
 		view := map[int32][8]int64{}
 		var received []uint32 // snapshot seqs the client got
+		var ents0 [][8]int64  // buffers reused from body to body, as a room does
+		var gone0 []int32
 		for seq := uint32(1); seq < 400; seq++ {
 			tick := uint64(seq)
 			step(r, world, hz)
@@ -37,7 +41,12 @@ func TestDeadReckoningTracksTheWorld(t *testing.T) {
 				// a lagging client still has its newest snapshot applied; acks lag behind it
 				base = min(base, received[len(received)-1])
 			}
-			b := k.body(tick, base)
+			b := k.body(tick, base, nil, nil)
+			reused := k.body(tick, base, ents0, gone0)
+			if !reflect.DeepEqual(reused, b) { // nil and empty lists differ in JSON
+				t.Fatalf("seq %d: with buffers %+v, without %+v", seq, reused, b)
+			}
+			ents0, gone0 = slices.Grow(reused.Ents, 1), slices.Grow(reused.Gone, 1)
 			if b.Base != 0 && b.Base != lastOf(received) {
 				// The client's view is at its newest snapshot; a delta from an
 				// older base re-sends records it already has, which is harmless.
@@ -97,7 +106,7 @@ func TestStraightLinesNeedNoUpdates(t *testing.T) {
 	ents := []Entity{{ID: 1, X: 10, VX: 3}, {ID: 2, Y: 50, VY: -7, Angle: -math.Pi / 2}}
 	for seq := uint32(1); seq <= 100; seq++ {
 		k.observe(seq, uint64(seq), ents)
-		if b := k.body(uint64(seq), seq-1); seq > 1 && !b.Empty() {
+		if b := k.body(uint64(seq), seq-1, nil, nil); seq > 1 && !b.Empty() {
 			t.Fatalf("seq %d: %d records for straight-line movers", seq, len(b.Ents))
 		}
 		for i := range ents {
