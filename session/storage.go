@@ -33,11 +33,11 @@ func (s Storage) Get(key string) ([]byte, error) {
 	return s.in.rt.cfg.Store.Get(s.in.e.id, key)
 }
 
-// Put sets key to value.
+// Put sets key to value. It keeps a copy: the caller may reuse value.
 func (s Storage) Put(key string, value []byte) error { return s.PutTTL(key, value, 0) }
 
 // PutTTL sets key to value, to expire ttl after the commit (never when ttl
-// is zero).
+// is zero). It keeps a copy: the caller may reuse value.
 func (s Storage) PutTTL(key string, value []byte, ttl time.Duration) error {
 	if err := validKey(key); err != nil {
 		return err

@@ -147,3 +147,29 @@ func TestStorageLimits(t *testing.T) {
 		t.Fatalf("long key: %v, want ErrInvalidKey", err)
 	}
 }
+
+// Put keeps a copy of the value: the caller may reuse its buffer at once,
+// before the commit and after.
+func TestPutCopiesValue(t *testing.T) {
+	var buf []byte
+	k := session.Kind{Name: "reuse", New: func(session.ID) session.Object {
+		return &fnObject{recv: func(c *session.Context, m session.Message) (any, error) {
+			buf = append(buf[:0], "saved"...)
+			if err := c.Storage().Put("k", buf); err != nil {
+				return nil, err
+			}
+			copy(buf, "XXXXX")
+			v, err := c.Storage().Get("k") // the pending write
+			return string(v), err
+		}}
+	}}
+	store := session.NewMemStore()
+	rt := newRuntime(t, store, session.Config{}, k)
+	id := session.ID{Kind: "reuse", Name: "x"}
+	if got := call(t, rt, id, "put"); got != "saved" {
+		t.Fatalf("pending value %q after the caller reused its buffer", got)
+	}
+	if v, err := store.Get(id, "k"); err != nil || string(v) != "saved" {
+		t.Fatalf("committed value %q (%v)", v, err)
+	}
+}
