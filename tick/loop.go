@@ -166,11 +166,7 @@ func (r *Room) save(c *session.Context, now time.Time) {
 	if err != nil {
 		return
 	}
-	st := roomState{SnapSeq: r.snapSeq, Tick: r.sched.Next, Labels: r.labels}
-	for _, p := range r.players {
-		st.Players = append(st.Players, p)
-	}
-	meta, err := msgpack.Marshal(st)
+	meta, err := r.encodeState()
 	if err != nil {
 		return
 	}
@@ -180,6 +176,26 @@ func (r *Room) save(c *session.Context, now time.Time) {
 	if r.ticking {
 		_ = c.SetAlarm("revive", now.Add(3*r.cfg.SaveEvery))
 	}
+}
+
+// encodeState returns the msgpack encoding of the room's roomState, as
+// msgpack.Marshal writes it, in a buffer reused from save to save:
+// Storage.Put copies what it is given.
+func (r *Room) encodeState() ([]byte, error) {
+	st := &roomState{SnapSeq: r.snapSeq, Tick: r.sched.Next, Labels: r.labels, Players: r.saved[:0]}
+	for _, p := range r.players {
+		st.Players = append(st.Players, p)
+	}
+	r.saved = st.Players
+	defer clear(r.saved) // keep no player alive
+	r.saveBuf.Reset()
+	enc := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(enc)
+	enc.Reset(&r.saveBuf)
+	if err := enc.Encode(st); err != nil {
+		return nil, err
+	}
+	return r.saveBuf.Bytes(), nil
 }
 
 // restore reads what save stored; found is false for a new room.

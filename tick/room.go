@@ -1,6 +1,7 @@
 package tick
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"time"
@@ -47,6 +48,8 @@ type Room struct {
 	lastSave time.Time
 	ents     []Entity      // scratch
 	spare    []*snapFrames // snapshot frame sets to reuse
+	saved    []*player     // scratch: the players a save lists
+	saveBuf  bytes.Buffer  // scratch: a save's room state
 }
 
 var _ session.Object = (*Room)(nil)

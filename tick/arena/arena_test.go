@@ -127,3 +127,21 @@ func FuzzDecodeInputs(f *testing.F) {
 		a.Step(50*time.Millisecond, batch)
 	})
 }
+
+// Save writes what msgpack.Marshal does, save after save.
+func TestSaveIsMarshal(t *testing.T) {
+	a := New(5, 3)
+	for _, p := range []string{"ann", "bob"} {
+		if err := a.Join(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		a.Step(50*time.Millisecond, nil)
+		got, err := a.Save()
+		want, werr := msgpack.Marshal(a)
+		if err != nil || werr != nil || !bytes.Equal(got, want) {
+			t.Fatalf("Save %x (%v), Marshal %x (%v)", got, err, want, werr)
+		}
+	}
+}
