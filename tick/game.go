@@ -21,7 +21,9 @@ type Game interface {
 	Step(dt time.Duration, inputs []Input)
 	// Entities appends the current entities to buf.
 	Entities(buf []Entity) []Entity
-	// Save and Restore serialize the whole game state.
+	// Save and Restore serialize the whole game state. The room stores a
+	// copy of what Save returns before it calls the game again, so Save
+	// may return a buffer it reuses.
 	Save() ([]byte, error)
 	Restore(b []byte) error
 }

@@ -12,7 +12,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -51,6 +50,8 @@ type Arena struct {
 	Discs  []Disc `msgpack:"d"`
 	NextID uint32 `msgpack:"n"`
 	Seed   uint64 `msgpack:"s"`
+
+	saved *bytes.Buffer // Save's buffer
 }
 
 // Disc is a player or an orb.
@@ -254,24 +255,21 @@ func (a *Arena) Entities(buf []tick.Entity) []tick.Entity {
 	return buf
 }
 
-// Save serializes the arena: msgpack.Marshal's bytes, encoded in a pooled
-// buffer and copied out at their length, one allocation instead of one
-// per doubling of the buffer.
+// Save serializes the arena: msgpack.Marshal's bytes, in a buffer the
+// arena reuses from save to save (the room copies what Save returns).
 func (a *Arena) Save() ([]byte, error) {
-	buf := saveBufs.Get().(*bytes.Buffer)
-	defer saveBufs.Put(buf)
-	buf.Reset()
+	if a.saved == nil {
+		a.saved = new(bytes.Buffer)
+	}
+	a.saved.Reset()
 	enc := msgpack.GetEncoder()
 	defer msgpack.PutEncoder(enc)
-	enc.Reset(buf)
+	enc.Reset(a.saved)
 	if err := enc.Encode(a); err != nil {
 		return nil, err
 	}
-	return bytes.Clone(buf.Bytes()), nil
+	return a.saved.Bytes(), nil
 }
-
-// saveBufs are Save's encoding buffers.
-var saveBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Restore replaces the arena's state.
 func (a *Arena) Restore(b []byte) error {
