@@ -53,8 +53,12 @@ func (m *mailbox) putLocked(env envelope, limit int, force bool) bool {
 }
 
 // takeLocked returns all queued envelopes and starts a new queue from the
-// spare buffer.
+// spare buffer. An empty queue stays: swapping it out would drop its
+// buffer, since only a taken run that was processed is recycled.
 func (m *mailbox) takeLocked() []envelope {
+	if len(m.queue) == 0 {
+		return nil
+	}
 	q := m.queue
 	m.queue = m.spare[:0]
 	m.spare = nil
