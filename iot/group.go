@@ -260,7 +260,7 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 	}
 	if !g.active {
 		g.active = true
-		c.WakeAt(now.Add(g.cfg.AggEvery))
+		c.WakeAt(g.nextPublication(now))
 	}
 }
 
@@ -348,7 +348,7 @@ func (g *Group) publish(c *session.Context, now time.Time) {
 	wasActive := g.active
 	g.active = false
 	if wasActive || len(g.alerts) > 0 {
-		c.WakeAt(now.Add(g.cfg.AggEvery))
+		c.WakeAt(g.nextPublication(now))
 	}
 }
 
