@@ -25,10 +25,10 @@ func BenchmarkIngest(b *testing.B) {
 	subjects, payloads := ingestLoad(groups, devices)
 	b.Run("hearth", func(b *testing.B) {
 		s := startInProcess(b, b.TempDir())
-		nc := connect(b, s)
+		pubs := publishers(b, s)
 		n := max(b.N, devices)
 		b.ResetTimer()
-		publish(b, nc, subjects, payloads, n)
+		publish(b, pubs, subjects, payloads, n)
 		waitProcessed(b, s.runtime, groups, int64(n))
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "readings/s")
 		if st := s.ingest.Stats(); st.Overloaded > 0 || s.ingest.Dropped() > 0 {
@@ -37,7 +37,7 @@ func BenchmarkIngest(b *testing.B) {
 	})
 	b.Run("bare-subscriber", func(b *testing.B) {
 		s := startInProcess(b, b.TempDir())
-		nc := connect(b, s)
+		pubs := publishers(b, s)
 		sub := connect(b, s)
 		var got atomic.Int64
 		done := make(chan struct{})
@@ -56,7 +56,7 @@ func BenchmarkIngest(b *testing.B) {
 			bare[i] = "bench" + s[len("iot"):]
 		}
 		b.ResetTimer()
-		publish(b, nc, bare, payloads, n)
+		publish(b, pubs, bare, payloads, n)
 		select {
 		case <-done:
 		case <-time.After(time.Minute):
@@ -75,16 +75,37 @@ func connect(b *testing.B, s *server) *nats.Conn {
 	return nc
 }
 
-// publish sends n readings round-robin over the devices.
-func publish(b *testing.B, nc *nats.Conn, subjects []string, payloads [][]byte, n int) {
-	for i := range n {
-		d := i % len(subjects)
-		if err := nc.Publish(subjects[d], payloads[d]); err != nil {
+// publishers are the connections the benchmarks publish on: sensors
+// reach a server over many connections, and the NATS server reads each
+// connection on a goroutine of its own.
+func publishers(b *testing.B, s *server) []*nats.Conn {
+	ncs := make([]*nats.Conn, 4)
+	for i := range ncs {
+		ncs[i] = connect(b, s)
+	}
+	return ncs
+}
+
+// publish sends n readings round-robin over the devices, reading i on
+// connection i mod len(ncs), each connection from its own goroutine.
+func publish(b *testing.B, ncs []*nats.Conn, subjects []string, payloads [][]byte, n int) {
+	errs := make(chan error, len(ncs))
+	for c, nc := range ncs {
+		go func() {
+			for i := c; i < n; i += len(ncs) {
+				d := i % len(subjects)
+				if err := nc.Publish(subjects[d], payloads[d]); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nc.Flush()
+		}()
+	}
+	for range ncs {
+		if err := <-errs; err != nil {
 			b.Fatal(err)
 		}
-	}
-	if err := nc.Flush(); err != nil {
-		b.Fatal(err)
 	}
 }
 
@@ -121,9 +142,9 @@ func BenchmarkIngestLatency(b *testing.B) {
 	const groups, devices = 100, 10_000
 	subjects, payloads := ingestLoad(groups, devices)
 	s := startInProcess(b, b.TempDir())
-	nc := connect(b, s)
+	pubs := publishers(b, s)
 	start := time.Now()
-	publish(b, nc, subjects, payloads, 500_000)
+	publish(b, pubs, subjects, payloads, 500_000)
 	waitProcessed(b, s.runtime, groups, 500_000)
 	maxRate := 500_000 / time.Since(start).Seconds()
 	rate := maxRate / 2
@@ -133,7 +154,7 @@ func BenchmarkIngestLatency(b *testing.B) {
 	cpu0 := processCPU()
 	sent := 0
 	for range b.N {
-		sent += publishPaced(b, nc, subjects, payloads, rate, 2*time.Second, sent)
+		sent += publishPaced(b, pubs, subjects, payloads, rate, 2*time.Second, sent)
 	}
 	waitProcessed(b, s.runtime, groups, int64(500_000+sent))
 	b.StopTimer()
@@ -161,21 +182,23 @@ func ingestLoad(groups, devices int) (subjects []string, payloads [][]byte) {
 
 // publishPaced publishes at perSecond for d, a millisecond's share at a
 // time, continuing the round-robin at offset; it returns how many it sent.
-func publishPaced(b *testing.B, nc *nats.Conn, subjects []string, payloads [][]byte, perSecond float64, d time.Duration, offset int) int {
+func publishPaced(b *testing.B, ncs []*nats.Conn, subjects []string, payloads [][]byte, perSecond float64, d time.Duration, offset int) int {
 	start := time.Now()
 	sent := 0
 	for now := start; now.Sub(start) < d; now = time.Now() {
 		due := int(perSecond * now.Sub(start).Seconds())
 		for ; sent < due; sent++ {
 			i := (offset + sent) % len(subjects)
-			if err := nc.Publish(subjects[i], payloads[i]); err != nil {
+			if err := ncs[i%len(ncs)].Publish(subjects[i], payloads[i]); err != nil {
 				b.Fatal(err)
 			}
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if err := nc.Flush(); err != nil {
-		b.Fatal(err)
+	for _, nc := range ncs {
+		if err := nc.Flush(); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return sent
 }
