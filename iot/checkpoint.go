@@ -82,7 +82,7 @@ func restoreDevice(s deviceState, o *Options) *device {
 // and the group's own windows with them.
 func (g *Group) checkpoint(c *session.Context) {
 	if g.cfg.NoCheckpoint {
-		clear(g.dirty)
+		g.cleanAll()
 		g.ackAll(c)
 		return
 	}
@@ -94,16 +94,33 @@ func (g *Group) checkpoint(c *session.Context) {
 			g.logDevices(c)
 		}
 	}
-	clear(g.dirty)
+	g.cleanAll()
 	g.ackAll(c)
+}
+
+// markDirty lists d for the next checkpoint.
+func (g *Group) markDirty(d *device) {
+	if !d.dirty {
+		d.dirty = true
+		g.dirty = append(g.dirty, d)
+	}
+}
+
+// cleanAll empties the list of changed devices.
+func (g *Group) cleanAll() {
+	for _, d := range g.dirty {
+		d.dirty = false
+	}
+	clear(g.dirty)
+	g.dirty = g.dirty[:0]
 }
 
 // logDevices appends a delta of every changed device to the log.
 func (g *Group) logDevices(c *session.Context) {
 	g.ck.failed = false
 	g.ckEnc.reset()
-	for name := range g.dirty {
-		g.record(c, name, g.devices[name], ckDelta)
+	for _, d := range g.dirty {
+		g.record(c, d.name, d, ckDelta)
 	}
 	g.flushLog(c)
 }
@@ -266,7 +283,9 @@ func (g *Group) restoreDevices(c *session.Context) error {
 		return err
 	}
 	for name, s := range states {
-		g.devices[name] = restoreDevice(s, &g.opts)
+		d := restoreDevice(s, &g.opts)
+		d.name = name
+		g.devices[name] = d
 	}
 	g.ck.snapshot = g.ck.bytes / snapshotRatio // snapshot once the log doubles
 	return nil

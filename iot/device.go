@@ -50,6 +50,8 @@ func DefaultDetectors(string) []Detector {
 // device is one sensor's state: its event-time watermark and, per metric,
 // windows and detectors.
 type device struct {
+	name     string
+	dirty    bool  // listed for the next checkpoint (Group.dirty)
 	newest   int64 // newest event time seen, unix ns
 	lastSeen int64 // server time of the newest message, unix ns
 	seqs     seqWindow

@@ -38,8 +38,9 @@ func fastJSON(b []byte) (wireReading, bool) {
 
 // jsonScanner walks a JSON text.
 type jsonScanner struct {
-	b []byte
-	i int
+	b   []byte
+	i   int
+	dec *Decoder // nil: allocate what the reading holds
 }
 
 func (p *jsonScanner) skipSpace() {

@@ -106,10 +106,21 @@ func TestFastReadingMatchesGeneral(t *testing.T) {
 	}
 }
 
+// reused decodes every checked payload, one after another, as a group's
+// Decoder does.
+var reused Decoder
+
 func checkFastReading(t *testing.T, b []byte) {
 	now := time.Unix(1_700_000_000, 0)
 	fast, ok := fastReading(b, now)
 	checkAgree(t, b, fast, ok, func(b []byte) (Reading, error) { return decodeGeneral(b, now) }, "the general path")
+	// A Decoder that decoded other readings before decodes this one as
+	// DecodeReading does.
+	want, wantErr := DecodeReading(b, now)
+	got, err := reused.Decode(b, now)
+	if (err == nil) != (wantErr == nil) || (err == nil && !reflect.DeepEqual(got, want)) {
+		t.Fatalf("%q: Decoder gave %+v, %v; DecodeReading %+v, %v", b, got, err, want, wantErr)
+	}
 }
 
 func FuzzFastReading(f *testing.F) {
@@ -128,6 +139,15 @@ func BenchmarkDecodeReading(b *testing.B) {
 		for range b.N {
 			if _, ok := fastReading(payload, now); !ok {
 				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("decoder", func(b *testing.B) { // as a group decodes: buffers and names reused
+		var d Decoder
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := d.Decode(payload, now); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})

@@ -13,7 +13,13 @@ import (
 // and DecodeReading takes the general path, so what it accepts decodes as
 // before (FuzzFastReading checks that).
 func fastReading(b []byte, now time.Time) (Reading, bool) {
-	p := jsonScanner{b: b}
+	return fastReadingWith(b, now, nil)
+}
+
+// fastReadingWith is fastReading taking the metrics' slice and names from
+// dec, when not nil.
+func fastReadingWith(b []byte, now time.Time, dec *Decoder) (Reading, bool) {
+	p := jsonScanner{b: b, dec: dec}
 	r := Reading{Time: now.UnixNano()}
 	if !p.byte('{') {
 		return r, false
@@ -52,7 +58,7 @@ func fastField(p *jsonScanner, key string, r *Reading) (int, bool) {
 		return 0, true
 	case "value":
 		v, err := strconv.ParseFloat(string(p.rawNumber()), 64)
-		r.Metrics = []Metric{{Name: "value", Value: v}}
+		r.Metrics = p.dec.keep(append(p.dec.metrics(), Metric{Name: "value", Value: v}))
 		return 1, err == nil
 	case "metrics":
 		return 2, p.fastMetrics(r)
@@ -70,7 +76,7 @@ func (p *jsonScanner) fastMetrics(r *Reading) bool {
 	if !p.byte('{') {
 		return false
 	}
-	mets := make([]Metric, 0, 4)
+	mets := p.dec.metrics()
 	for len(mets) < maxMetrics {
 		name, ok := p.rawStr()
 		if !ok || !p.byte(':') || !validMetricName(name) || hasMetric(mets, name) {
@@ -80,11 +86,11 @@ func (p *jsonScanner) fastMetrics(r *Reading) bool {
 		if err != nil {
 			return false
 		}
-		mets = append(mets, Metric{Name: string(name), Value: v})
+		mets = append(mets, Metric{Name: p.dec.name(name), Value: v})
 		if p.byte(',') {
 			continue
 		}
-		r.Metrics = mets
+		r.Metrics = p.dec.keep(mets)
 		return p.byte('}')
 	}
 	return false

@@ -83,15 +83,16 @@ type Group struct {
 	alerts  map[string]*Alert // open and acknowledged, by key
 	nextID  int
 	counts  Counters
-	active  bool            // readings since the last publication
-	watch   bool            // the offline alarm is set
-	dirty   map[string]bool // devices changed since the last checkpoint
-	conf    GroupConfig     // stored configuration
-	opts    Options         // cfg.Options with conf applied
-	acks    []func()        // durable-ingest acks waiting for the next checkpoint
-	latency latencyCounts   // since the last publication
-	ck      ckLog           // the checkpoint log
-	ckEnc   ckEncoder       // encodes its values, buffers reused
+	active  bool          // readings since the last publication
+	watch   bool          // the offline alarm is set
+	dirty   []*device     // devices changed since the last checkpoint
+	conf    GroupConfig   // stored configuration
+	opts    Options       // cfg.Options with conf applied
+	acks    []func()      // durable-ingest acks waiting for the next checkpoint
+	latency latencyCounts // since the last publication
+	ck      ckLog         // the checkpoint log
+	ckEnc   ckEncoder     // encodes its values, buffers reused
+	dec     Decoder       // decodes readings, buffers reused
 }
 
 // Counters are what a group has seen.
@@ -111,7 +112,6 @@ func (g *Group) Load(c *session.Context) error {
 	g.windows = map[string][]*Window{}
 	g.quants = map[string][]*QuantileWindow{}
 	g.alerts = map[string]*Alert{}
-	g.dirty = map[string]bool{}
 	g.counts.Rejected = map[string]int64{}
 	if err := g.loadConfig(c); err != nil {
 		return err
@@ -207,7 +207,7 @@ func (g *Group) Receive(c *session.Context, m session.Message) (any, error) {
 
 func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 	now := time.Unix(0, in.Received)
-	r, err := DecodeReading(in.Payload, now)
+	r, err := g.dec.Decode(in.Payload, now)
 	if err != nil {
 		g.reject(in.Device, err)
 		ackNow(in.Ack)
@@ -215,7 +215,7 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 	}
 	d, ok := g.devices[in.Device]
 	if !ok {
-		d = &device{}
+		d = &device{name: in.Device}
 		g.devices[in.Device] = d
 	}
 	g.seen(c, in.Device, d, now)
@@ -237,7 +237,7 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 		return
 	}
 	g.counts.Readings++
-	g.dirty[in.Device] = true
+	g.markDirty(d)
 	if in.Ack != nil {
 		g.acks = append(g.acks, in.Ack)
 	}
@@ -499,11 +499,11 @@ func (g *Group) setConfig(c *session.Context, conf GroupConfig) error {
 	if g.watch { // the offline limit may have changed
 		_ = c.SetAlarm(offlineAlarm, time.Now().Add(g.offlineAfter()/2))
 	}
-	for name, d := range g.devices {
+	for _, d := range g.devices {
 		for metric, ms := range d.metrics {
 			ms.detectors = g.opts.Detectors(metric)
 		}
-		g.dirty[name] = true
+		g.markDirty(d)
 	}
 	return nil
 }
