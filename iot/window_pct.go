@@ -3,33 +3,37 @@ package iot
 import (
 	"math"
 	"slices"
+
+	"github.com/DataDog/sketches-go/ddsketch/mapping"
 )
 
 // Device windows estimate percentiles with a compact log-bucket sketch:
-// DDSketch's idea (a value v goes to bucket ⌈log_γ |v|⌉, so any value
-// reported for a bucket is within a relative error α of every value in
-// it) stored in four bytes a bucket. A DDSketch per pane, as group
-// windows keep, would not fit a device's memory budget.
+// DDSketch's idea (a value goes to the bucket of its logarithm, so the
+// value reported for a bucket is within a relative error α of every
+// value in it), with DDSketch's own index mapping (the cubically
+// interpolated one: no logarithm to compute), stored in four bytes a
+// bucket. A DDSketch per pane, as group windows keep, would not fit a
+// device's memory budget.
 //
 // Each bucket is one uint32 entry: the signed bucket key, offset by 2¹⁵,
 // in the high half (so entries sort in value order) and its count in the
 // low half. All panes' entries live in one slice per window, oldest pane
 // first, so the newest pane's run (where nearly every reading goes) ends
 // the slice and a pane sliding out leaves from its front. Each pane's run
-// is sorted; pane.nb says how many entries a pane has. A
-// count that would pass 65,535 continues in a second entry with the same
-// key.
+// is sorted; pane.nb says how many entries a pane has. A count that would
+// pass 65,535 continues in a second entry with the same key.
 //
 // A window holds at most pctLimit entries. When a new bucket would not
-// fit, every pane's buckets are merged in pairs (γ → γ², UDDSketch's
-// uniform collapse): the relative error roughly doubles, stays bounded
-// for every percentile, and Stats reports it.
+// fit, every pane's buckets are merged in pairs (UDDSketch's uniform
+// collapse): the relative error roughly doubles, stays bounded for every
+// percentile, and Stats reports it.
 
 const (
 	// pctAlpha is the relative error before any collapse.
 	pctAlpha = 0.01
 	// pctBias keeps bucket magnitudes positive: magnitude = index + bias.
-	// It halves with each collapse and must stay even to collapse again.
+	// Magnitudes from 1 to pctMaxMag hold values from about 1e-140 to
+	// 1e140; smaller and larger ones share the end buckets.
 	pctBias = 1 << 14
 	// pctMaxScale is the most collapses; after it a window grows instead.
 	pctMaxScale = 13
@@ -39,17 +43,24 @@ const (
 	pctMaxCount = 1<<16 - 1
 )
 
-// pctLnGamma is ln γ for pctAlpha: γ = (1+α)/(1−α).
-var pctLnGamma = math.Log((1 + pctAlpha) / (1 - pctAlpha))
+// pctMapping maps magnitudes to bucket indexes.
+var pctMapping = func() *mapping.CubicallyInterpolatedMapping {
+	m, err := mapping.NewCubicallyInterpolatedMapping(pctAlpha)
+	if err != nil {
+		panic(err) // pctAlpha is a valid accuracy
+	}
+	return m
+}()
 
 // pctKey is v's bucket key before any collapse: 0 for zero, the bucket
-// magnitude for a positive v, minus it for a negative one. It is the one
-// logarithm a reading costs, shared by all of a device's windows.
+// magnitude for a positive v, minus it for a negative one. It is computed
+// once a reading, for all of a device's windows.
 func pctKey(v float64) int32 {
 	if v == 0 || v != v {
 		return 0
 	}
-	i := int64(math.Ceil(math.Log(math.Abs(v)) / pctLnGamma))
+	a := max(math.Abs(v), pctMapping.MinIndexableValue())
+	i := int64(pctMapping.Index(min(a, pctMapping.MaxIndexableValue())))
 	m := int32(min(max(i+pctBias, 1), pctMaxMag))
 	if v < 0 {
 		return -m
@@ -66,27 +77,32 @@ func pctScaled(k int32, s uint8) int32 {
 }
 
 // pctValue is the value reported for bucket key k at scale s: the one
-// whose relative error to every value in the bucket is at most the
-// scale's α.
+// with the same relative error to both ends of the bucket, which after s
+// collapses covers 2^s of the mapping's buckets.
 func pctValue(k int32, s uint8) float64 {
 	if k == 0 {
 		return 0
 	}
-	m := int64(k)
+	m := int(k)
 	if m < 0 {
 		m = -m
 	}
-	lg := pctLnGamma * float64(int64(1)<<s)
-	v := math.Exp(float64(m-pctBias>>s)*lg) * 2 / (math.Exp(lg) + 1)
+	first := (m-1)<<s + 1 - pctBias // the mapping's first and last index in it
+	last := m<<s - pctBias
+	lo, hi := pctMapping.LowerBound(first), pctMapping.LowerBound(last+1)
+	v := 2 * lo * hi / (lo + hi)
 	if k < 0 {
 		return -v
 	}
 	return v
 }
 
-// pctError is the relative error bound at scale s.
+// pctError is the relative error bound at scale s: a bucket of the
+// mapping spans at most a factor γ = (1+α)/(1−α), so one of scale s at
+// most γ^(2^s).
 func pctError(s uint8) float64 {
-	g := math.Exp(pctLnGamma * float64(int64(1)<<s))
+	a := pctMapping.RelativeAccuracy()
+	g := math.Pow((1+a)/(1-a), float64(int64(1)<<s))
 	return (g - 1) / (g + 1)
 }
 
@@ -104,8 +120,12 @@ func (w *Window) paneStart(i int) int {
 	if i == mod(w.head, n) {
 		return len(w.ents) - int(w.panes[i].nb)
 	}
+	oldest := w.head - int64(n) + 1
+	if i == mod(oldest, n) { // the pane sliding out: first in the slice
+		return 0
+	}
 	start := 0
-	for k := w.head - int64(n) + 1; mod(k, n) != i; k++ {
+	for k := oldest; mod(k, n) != i; k++ {
 		start += int(w.panes[mod(k, n)].nb)
 	}
 	return start

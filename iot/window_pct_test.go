@@ -161,3 +161,13 @@ func TestDevicePercentilesAtOneHertz(t *testing.T) {
 		checkPercentiles(t, st, exactInWindow(w, all, now))
 	}
 }
+
+// The keys' range holds magnitudes from 1e-140 to 1e140 in buckets of
+// their own.
+func TestPercentileKeyRange(t *testing.T) {
+	for _, v := range []float64{1e-140, 1e140, -1e-140, -1e140} {
+		if k := pctKey(v); k == 1 || k == -1 || k == pctMaxMag || k == -pctMaxMag {
+			t.Errorf("%g takes the end bucket %d", v, k)
+		}
+	}
+}
