@@ -16,7 +16,10 @@ func (r *Room) startTicking(c *session.Context, now time.Time) {
 	}
 	r.ticking = true
 	r.sched = newSchedule(now, r.cfg.period(), r.id.Name, r.cfg.MaxCatchUp)
-	r.lastSave = now
+	// Saves are spread over SaveEvery as ticks are over the period, so
+	// rooms started together (a restart, a load test) do not all save at
+	// once: the first save comes at the room's phase, within SaveEvery.
+	r.lastSave = now.Add(-phase(r.id.Name, r.cfg.SaveEvery))
 	_ = c.SetAlarm("revive", now.Add(3*r.cfg.SaveEvery))
 	r.wakeAt(c, r.sched.NextAt())
 }
