@@ -24,9 +24,13 @@ type Alert struct {
 	Worst    float64   `json:"worst_score" msgpack:"worst_score"`
 	Cleared  time.Time `json:"cleared,omitzero" msgpack:"cleared,omitempty"`
 	AckedBy  string    `json:"acked_by,omitempty" msgpack:"acked_by,omitempty"`
-	groupKey string
+	groupKey alertID
 }
 
-func alertKey(device, metric, detector string) string {
-	return device + "\x00" + metric + "\x00" + detector
+// alertID is what an alert is open for: one per device, metric and
+// detector. A struct key, so that finding an open alert allocates nothing.
+type alertID struct{ device, metric, detector string }
+
+func alertKey(device, metric, detector string) alertID {
+	return alertID{device, metric, detector}
 }

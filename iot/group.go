@@ -80,7 +80,8 @@ type Group struct {
 	devices map[string]*device
 	windows map[string][]*Window // per metric, all devices together
 	quants  map[string][]*QuantileWindow
-	alerts  map[string]*Alert // open and acknowledged, by key
+	alerts  map[alertID]*Alert // open and acknowledged
+	offline int                // how many of them are offline alerts
 	nextID  int
 	counts  Counters
 	active  bool          // readings since the last publication
@@ -111,7 +112,7 @@ func (g *Group) Load(c *session.Context) error {
 	g.devices = map[string]*device{}
 	g.windows = map[string][]*Window{}
 	g.quants = map[string][]*QuantileWindow{}
-	g.alerts = map[string]*Alert{}
+	g.alerts = map[alertID]*Alert{}
 	g.counts.Rejected = map[string]int64{}
 	if err := g.loadConfig(c); err != nil {
 		return err
@@ -131,6 +132,9 @@ func (g *Group) Load(c *session.Context) error {
 		if msgpack.Unmarshal(v, &a) == nil && a.State != AlertCleared {
 			a.groupKey = alertKey(a.Device, a.Metric, a.Finding.Detector)
 			g.alerts[a.groupKey] = &a
+			if a.Finding.Detector == offlineDetector {
+				g.offline++
+			}
 			if n, err := strconv.Atoi(a.ID); err == nil && n >= g.nextID {
 				g.nextID = n + 1
 			}
@@ -406,11 +410,14 @@ const offlineDetector = "offline"
 // offline alert, and arms the offline check.
 func (g *Group) seen(c *session.Context, name string, d *device, now time.Time) {
 	d.lastSeen = now.UnixNano()
-	key := alertKey(name, "", offlineDetector)
-	if a, ok := g.alerts[key]; ok {
-		a.State, a.Cleared = AlertCleared, now
-		g.store(c, a)
-		delete(g.alerts, key)
+	if g.offline > 0 { // an offline alert may be open for this device
+		key := alertKey(name, "", offlineDetector)
+		if a, ok := g.alerts[key]; ok {
+			a.State, a.Cleared = AlertCleared, now
+			g.store(c, a)
+			delete(g.alerts, key)
+			g.offline--
+		}
 	}
 	if !g.watch {
 		g.watch = true
@@ -434,6 +441,7 @@ func (g *Group) checkOffline(c *session.Context, now time.Time) {
 			Finding: f, Worst: f.Score, groupKey: key}
 		g.nextID++
 		g.alerts[key] = a
+		g.offline++
 		g.store(c, a)
 	}
 	g.watch = len(g.devices) > 0

@@ -144,6 +144,42 @@ func TestOfflineDevice(t *testing.T) {
 	})
 }
 
+// An offline alert open when the server stopped clears when the device
+// reports to the restarted server.
+func TestOfflineAlertClearsAfterRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := session.NewMemStore()
+		pub := &recorder{}
+		start := func() *session.Runtime {
+			rt, _ := session.New(session.Config{Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			_ = rt.Register(iot.Kind("group", iot.Config{OfflineAfter: time.Minute, Publisher: pub}))
+			return rt
+		}
+		id := session.ID{Kind: "group", Name: "g"}
+		send := func(rt *session.Runtime, dev string) {
+			_ = rt.Send(id, codec.Ingest{Device: dev, Payload: []byte(`{"value": 1}`), Received: time.Now().UnixNano()})
+		}
+		rt := start()
+		send(rt, "p2")
+		for range 100 {
+			send(rt, "p1")
+			time.Sleep(2 * time.Second)
+		}
+		synctest.Wait()
+		if alerts := pub.on("hearth.alerts.g"); len(alerts) != 1 {
+			t.Fatalf("alerts %v, want p2 offline", alerts)
+		}
+		_ = rt.Shutdown(context.Background())
+		rt = start()
+		defer rt.Shutdown(context.Background())
+		send(rt, "p2")
+		synctest.Wait()
+		if alerts := pub.on("hearth.alerts.g"); len(alerts) != 2 || !strings.Contains(alerts[1], `"cleared"`) {
+			t.Fatalf("after p2 reports to the restarted server: %v", alerts)
+		}
+	})
+}
+
 // A restarted group resumes with its devices' windows and watermarks.
 func TestGroupCheckpointSurvivesRestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
