@@ -212,10 +212,8 @@ const groupWindowsKey = "group-windows"
 func (g *Group) saveGroupWindows(c *session.Context) {
 	all := make(map[string][]windowState, len(g.windows))
 	for metric, ws := range g.windows {
-		for i, w := range ws {
-			st := w.state()
-			st.Quantiles = g.quants[metric][i].state()
-			all[metric] = append(all[metric], st)
+		for _, w := range ws {
+			all[metric] = append(all[metric], w.state())
 		}
 	}
 	if b, err := msgpack.Marshal(all); err == nil {
@@ -237,9 +235,8 @@ func (g *Group) restoreGroupWindows(c *session.Context) error {
 	}
 	for metric, states := range all {
 		for i, w := range g.groupWindows(metric) {
-			if i < len(states) && states[i].Len == w.Len {
+			if i < len(states) {
 				w.restore(states[i])
-				g.quants[metric][i].restore(states[i].Quantiles)
 			}
 		}
 	}

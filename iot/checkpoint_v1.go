@@ -1,6 +1,7 @@
 package iot
 
 import (
+	"slices"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -34,13 +35,11 @@ type windowState struct {
 	// is pane Slots[i].
 	NPanes int   `msgpack:"-"`
 	Slots  []int `msgpack:"-"`
-	// Format 3: a device window's percentile sketch, per pane as Panes
-	// holds them, and its scale.
-	HasSketch bool       `msgpack:"-"`
-	Scale     uint8      `msgpack:"-"`
-	Sketch    [][]uint32 `msgpack:"-"`
-	// A group window's percentile panes, in the group windows' record.
-	Quantiles *quantState `msgpack:"quantiles,omitempty"`
+	// A window's percentile sketch, per pane as Panes holds them, and its
+	// scale: in format 3 and in the group windows' record.
+	HasSketch bool       `msgpack:"has_sketch,omitempty"`
+	Scale     uint8      `msgpack:"scale,omitempty"`
+	Sketch    [][]uint32 `msgpack:"sketch,omitempty"`
 }
 
 // state is w as format 1 (and the group windows' record) stores it.
@@ -48,6 +47,13 @@ func (w *Window) state() windowState {
 	s := windowState{Len: w.Len, Head: w.head, Empty: w.empty, Panes: make([][5]float64, len(w.panes))}
 	for i, p := range w.panes {
 		s.Panes[i] = [5]float64{float64(p.n), p.mean, p.m2, p.min, p.max}
+	}
+	if w.pct {
+		s.HasSketch, s.Scale, s.Sketch = true, w.scale, make([][]uint32, len(w.panes))
+		for i := range w.panes {
+			start := w.paneStart(i)
+			s.Sketch[i] = slices.Clone(w.ents[start : start+int(w.panes[i].nb)])
+		}
 	}
 	return s
 }

@@ -76,13 +76,14 @@ func (mc *metricCheck) EncodeMsgpack(enc *msgpack.Encoder) error {
 }
 
 // EncodeMsgpack implements msgpack.CustomEncoder. The group windows'
-// record goes through it too in tests, so it writes Quantiles as the
+// record goes through it too in tests, so it writes a sketch as the
 // server's reflective encoding does.
 func (w *windowState) EncodeMsgpack(enc *msgpack.Encoder) error {
 	fields := 4
-	if w.Quantiles != nil {
-		fields++
-		if err := firstErr(enc.EncodeMapLen(fields), enc.EncodeString("quantiles"), enc.Encode(w.Quantiles)); err != nil {
+	if w.HasSketch {
+		fields += 3
+		if err := firstErr(enc.EncodeMapLen(fields), enc.EncodeString("has_sketch"), enc.EncodeBool(true),
+			enc.EncodeString("scale"), enc.EncodeUint8(w.Scale), enc.EncodeString("sketch"), enc.Encode(w.Sketch)); err != nil {
 			return err
 		}
 	} else if err := enc.EncodeMapLen(fields); err != nil {

@@ -128,7 +128,7 @@ func deviceWindows(lens []time.Duration) []*Window {
 	for i, l := range lens {
 		w := &block[i]
 		w.init(l, panes[i*DefaultPanes:(i+1)*DefaultPanes:(i+1)*DefaultPanes])
-		w.KeepPercentiles()
+		w.KeepPercentiles(pctLimit)
 		ws[i] = w
 	}
 	return ws

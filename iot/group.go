@@ -79,9 +79,8 @@ type Group struct {
 	cfg     Config
 	devices map[string]*device
 	windows map[string][]*Window // per metric, all devices together
-	quants  map[string][]*QuantileWindow
-	alerts  map[alertID]*Alert // open and acknowledged
-	offline int                // how many of them are offline alerts
+	alerts  map[alertID]*Alert   // open and acknowledged
+	offline int                  // how many of them are offline alerts
 	nextID  int
 	counts  Counters
 	active  bool          // readings since the last publication
@@ -111,7 +110,6 @@ var _ session.Object = (*Group)(nil)
 func (g *Group) Load(c *session.Context) error {
 	g.devices = map[string]*device{}
 	g.windows = map[string][]*Window{}
-	g.quants = map[string][]*QuantileWindow{}
 	g.alerts = map[alertID]*Alert{}
 	g.counts.Rejected = map[string]int64{}
 	if err := g.loadConfig(c); err != nil {
@@ -249,11 +247,9 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 		if f, ok := g.groupRelative(m, r.Time); ok {
 			g.alert(c, in.Device, m.Name, f, now)
 		}
+		key := pctKey(m.Value)
 		for _, w := range g.groupWindows(m.Name) {
-			w.Add(r.Time, m.Value)
-		}
-		for _, q := range g.quants[m.Name] {
-			q.Add(r.Time, m.Value)
+			w.add(r.Time, m.Value, key)
 		}
 	}
 	for i, f := range out.Findings {
@@ -271,13 +267,12 @@ func (g *Group) ingest(c *session.Context, in codec.Ingest) {
 func (g *Group) groupWindows(metric string) []*Window {
 	ws, ok := g.windows[metric]
 	if !ok {
-		var qs []*QuantileWindow
 		for _, l := range g.cfg.Windows {
-			ws = append(ws, NewWindow(l, 0))
-			qs = append(qs, NewQuantileWindow(l, 0))
+			w := NewWindow(l, 0)
+			w.KeepPercentiles(groupPctLimit)
+			ws = append(ws, w)
 		}
 		g.windows[metric] = ws
-		g.quants[metric] = qs
 	}
 	return ws
 }
@@ -361,12 +356,8 @@ func (g *Group) view(now time.Time) View {
 	v.Counts.Rejected = maps.Clone(g.counts.Rejected) // the view leaves the group's goroutine
 	for name, ws := range g.windows {
 		per := map[string]Stats{}
-		for i, w := range ws {
-			st := w.Stats(now.UnixNano())
-			if p50, p90, p99, ok := g.quants[name][i].Quantiles(now.UnixNano()); ok {
-				st.P50, st.P90, st.P99, st.QuantileError = p50, p90, p99, quantileAccuracy
-			}
-			per[w.Len.String()] = st
+		for _, w := range ws {
+			per[w.Len.String()] = w.Stats(now.UnixNano())
 		}
 		v.Metrics[name] = per
 	}

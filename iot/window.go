@@ -24,6 +24,7 @@ type Window struct {
 	// Percentile sketches, when kept (window_pct.go): every pane's
 	// buckets, pane slot by pane slot, and how often they were collapsed.
 	ents  []uint32
+	limit uint16 // most entries before a collapse
 	scale uint8
 	pct   bool
 }

@@ -23,8 +23,8 @@ import (
 // is sorted; pane.nb says how many entries a pane has. A count that would
 // pass 65,535 continues in a second entry with the same key.
 //
-// A window holds at most pctLimit entries. When a new bucket would not
-// fit, every pane's buckets are merged in pairs (UDDSketch's uniform
+// A window holds at most its limit of entries: pctLimit for a device,
+// groupPctLimit for a group. When a new bucket would not fit, every pane's buckets are merged in pairs (UDDSketch's uniform
 // collapse): the relative error roughly doubles, stays bounded for every
 // percentile, and Stats reports it.
 
@@ -38,9 +38,12 @@ const (
 	// pctMaxScale is the most collapses; after it a window grows instead.
 	pctMaxScale = 13
 	// pctLimit is the most entries a device window holds (256 bytes).
-	pctLimit    = 64
-	pctMaxMag   = 1<<15 - 1
-	pctMaxCount = 1<<16 - 1
+	pctLimit = 64
+	// groupPctLimit is the most a group window holds (8 KiB): a group
+	// has one window per metric and length, and many devices' values.
+	groupPctLimit = 2048
+	pctMaxMag     = 1<<15 - 1
+	pctMaxCount   = 1<<16 - 1
 )
 
 // pctMapping maps magnitudes to bucket indexes.
@@ -110,9 +113,12 @@ func pctEntry(k int32, n uint32) uint32 { return uint32(k+1<<15)<<16 | n }
 func pctEntryKey(e uint32) int32        { return int32(e>>16) - 1<<15 }
 func pctEntryCount(e uint32) uint32     { return e & 0xffff }
 
-// KeepPercentiles makes w estimate p50, p90 and p99 too. Call it before
-// the first Add.
-func (w *Window) KeepPercentiles() { w.pct = true }
+// KeepPercentiles makes w estimate p50, p90 and p99 too, with at most
+// limit sketch entries (4 bytes each) before it gives up precision. Call
+// it before the first Add.
+func (w *Window) KeepPercentiles(limit int) {
+	w.pct, w.limit = true, uint16(min(max(limit, 16), 1<<15))
+}
 
 // paneStart is where pane slot i's entries begin.
 func (w *Window) paneStart(i int) int {
@@ -141,25 +147,25 @@ func (w *Window) pctAdd(i int, k0 int32) {
 		run[j-1]++
 		return
 	}
-	if len(w.ents) >= pctLimit && w.scale < pctMaxScale {
+	if len(w.ents) >= int(w.limit) && w.scale < pctMaxScale {
 		w.collapse()
 		w.pctAdd(i, k0)
 		return
 	}
-	w.ents = growEntries(w.ents)
+	w.ents = growEntries(w.ents, int(w.limit))
 	w.ents = slices.Insert(w.ents, start+j, pctEntry(k, 1))
 	w.panes[i].nb++
 }
 
-// growEntries makes room for one more entry, growing to at most pctLimit
+// growEntries makes room for one more entry, growing to at most limit
 // unless the window is past it already.
-func growEntries(e []uint32) []uint32 {
+func growEntries(e []uint32, limit int) []uint32 {
 	if len(e) < cap(e) {
 		return e
 	}
 	c := max(2*cap(e), 4)
-	if cap(e) < pctLimit {
-		c = min(c, pctLimit)
+	if cap(e) < limit {
+		c = min(c, limit)
 	}
 	out := make([]uint32, len(e), c)
 	copy(out, e)

@@ -68,7 +68,7 @@ func TestWindowPercentilesAccuracy(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, 7))
 			w := NewWindow(time.Minute, 12)
-			w.KeepPercentiles()
+			w.KeepPercentiles(pctLimit)
 			base := int64(1_700_000_000) * int64(time.Second)
 			var all []timed
 			for i := range 9000 { // 90 s at 100 Hz, some up to 3 s late
@@ -96,7 +96,7 @@ func TestWindowPercentilesAccuracy(t *testing.T) {
 // with the same key, and percentiles still count them all.
 func TestWindowPercentilesCountOverflow(t *testing.T) {
 	w := NewWindow(time.Hour, 12)
-	w.KeepPercentiles()
+	w.KeepPercentiles(pctLimit)
 	base := int64(1_700_000_000) * int64(time.Second)
 	var vals []float64
 	for i := range 80_000 {
@@ -170,4 +170,26 @@ func TestPercentileKeyRange(t *testing.T) {
 			t.Errorf("%g takes the end bucket %d", v, k)
 		}
 	}
+}
+
+// A group window (2,048 entries) keeps percentiles of many devices'
+// values within the error it reports, and that error stays small.
+func TestGroupWindowPercentiles(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	w := NewWindow(time.Minute, 12)
+	w.KeepPercentiles(groupPctLimit)
+	base := int64(1_700_000_000) * int64(time.Second)
+	var all []timed
+	for i := range 60_000 { // 60 s at 1 kHz
+		ts := base + int64(i)*int64(time.Millisecond)
+		v := math.Exp(r.NormFloat64()) * 100
+		w.Add(ts, v)
+		all = append(all, timed{ts, v})
+	}
+	now := base + int64(60*time.Second) - 1
+	st := w.Stats(now)
+	if st.QuantileError > 0.021 {
+		t.Errorf("quantile error %g", st.QuantileError)
+	}
+	checkPercentiles(t, st, exactInWindow(w, all, now))
 }

@@ -87,7 +87,7 @@ func BenchmarkWindowAdd(b *testing.B) {
 			b.Run(fmt.Sprintf("%v/percentiles=%v", l, pct), func(b *testing.B) {
 				w := NewWindow(l, 0)
 				if pct {
-					w.KeepPercentiles()
+					w.KeepPercentiles(pctLimit)
 				}
 				r := rand.New(rand.NewPCG(1, 1))
 				t0 := int64(1_700_000_000) * int64(time.Second)
