@@ -1,6 +1,9 @@
 package iot
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Decoder decodes readings as DecodeReading does, reusing what it can
 // for a caller that is done with each reading before it decodes the next
@@ -18,13 +21,15 @@ const maxInterned = 1024
 
 // Decode parses payload; the Reading's Metrics are valid until the next
 // call.
+// A nil Decoder allocates what each reading holds (DecodeReading).
 func (d *Decoder) Decode(payload []byte, now time.Time) (Reading, error) {
-	if len(payload) <= MaxPayload {
-		if r, ok := fastReadingWith(payload, now, d); ok {
-			return r, nil
-		}
+	if len(payload) > MaxPayload {
+		return Reading{}, fmt.Errorf("%w: %d bytes", ErrTooLarge, len(payload))
 	}
-	return DecodeReading(payload, now)
+	if r, ok := fastReadingWith(payload, now, d); ok {
+		return r, nil
+	}
+	return decodeGeneral(payload, now)
 }
 
 // metrics returns an empty slice to append a reading's metrics to.

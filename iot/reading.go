@@ -57,13 +57,8 @@ type wireReading struct {
 // spaces), msgpack otherwise. A missing "ts" takes now. Errors wrap one of
 // the reasons above.
 func DecodeReading(payload []byte, now time.Time) (Reading, error) {
-	if len(payload) > MaxPayload {
-		return Reading{}, fmt.Errorf("%w: %d bytes", ErrTooLarge, len(payload))
-	}
-	if r, ok := fastReading(payload, now); ok {
-		return r, nil
-	}
-	return decodeGeneral(payload, now)
+	var d *Decoder
+	return d.Decode(payload, now)
 }
 
 // decodeGeneral decodes any payload DecodeReading takes, through

@@ -184,13 +184,13 @@ func (w *Window) collapse() {
 		start += len(run)
 		first := len(out)
 		for _, e := range run {
-			k := pctScaled(pctEntryKey(e), 1)
+			key := pctScaled(pctEntryKey(e), 1)
 			n := pctEntryCount(e)
-			if last := len(out) - 1; last >= first && pctEntryKey(out[last]) == k && pctEntryCount(out[last])+n <= pctMaxCount {
+			if last := len(out) - 1; last >= first && pctEntryKey(out[last]) == key && pctEntryCount(out[last])+n <= pctMaxCount {
 				out[last] += n
 				continue
 			}
-			out = append(out, pctEntry(k, n)) // out never passes the entry being read
+			out = append(out, pctEntry(key, n)) // out never passes the entry being read
 		}
 		w.panes[i].nb = uint16(len(out) - first)
 		w.changed |= paneBit(i)
