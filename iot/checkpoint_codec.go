@@ -153,10 +153,9 @@ func appendWindowPane(b []byte, w *Window, i int) []byte {
 	if !w.pct || p.n == 0 {
 		return b
 	}
-	start := w.paneStart(i)
 	b = binary.AppendUvarint(b, uint64(p.nb))
 	prev := int32(0)
-	for _, e := range w.ents[start : start+int(p.nb)] {
+	for _, e := range w.paneRun(i) {
 		k := pctEntryKey(e)
 		b = binary.AppendVarint(b, int64(k-prev))
 		b = binary.AppendUvarint(b, uint64(pctEntryCount(e)))

@@ -42,8 +42,8 @@ func sameDevice(a, b *device) error {
 					return fmt.Errorf("%s window %d pane %d: %+v, want %+v", name, i, j, q, p)
 				}
 			}
-			if aw.scale != bw.scale || !slices.Equal(aw.ents, bw.ents) {
-				return fmt.Errorf("%s window %d sketch: scale %d %x, want %d %x", name, i, bw.scale, bw.ents, aw.scale, aw.ents)
+			if aw.scale != bw.scale || !slices.Equal(aw.live(), bw.live()) {
+				return fmt.Errorf("%s window %d sketch: scale %d %x, want %d %x", name, i, bw.scale, bw.live(), aw.scale, aw.live())
 			}
 		}
 		for i, ad := range am.detectors {

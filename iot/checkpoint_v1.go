@@ -51,8 +51,7 @@ func (w *Window) state() windowState {
 	if w.pct {
 		s.HasSketch, s.Scale, s.Sketch = true, w.scale, make([][]uint32, len(w.panes))
 		for i := range w.panes {
-			start := w.paneStart(i)
-			s.Sketch[i] = slices.Clone(w.ents[start : start+int(w.panes[i].nb)])
+			s.Sketch[i] = slices.Clone(w.paneRun(i))
 		}
 	}
 	return s
@@ -62,7 +61,8 @@ func (w *Window) restore(s windowState) {
 	if s.Len != w.Len || len(s.Panes) != len(w.panes) {
 		return // the configuration changed: start this window afresh
 	}
-	w.head, w.empty = s.Head, s.Empty
+	w.setHead(s.Head)
+	w.empty = s.Empty
 	for i, p := range s.Panes {
 		w.panes[i] = pane{n: uint32(p[0]), mean: p[1], m2: p[2], min: p[3], max: p[4]}
 	}

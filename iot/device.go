@@ -142,7 +142,7 @@ func deviceWindows(lens []time.Duration) []*Window {
 func touchWindows(ws []*Window) {
 	var sum uint32
 	for _, w := range ws {
-		sum += w.panes[mod(w.head, len(w.panes))].n
+		sum += w.panes[w.slot].n
 		for i := len(w.ents) - 1; i >= max(len(w.ents)-48, 0); i -= 16 { // a cache line apart
 			sum += w.ents[i]
 		}

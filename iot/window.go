@@ -17,16 +17,18 @@ type Window struct {
 	pane  int64 // pane length, ns
 	panes []pane
 	head  int64 // number of the newest pane (event time / pane length)
-	empty bool  // no reading yet
 	// changed has bit i set when pane i changed since the device's last
 	// full checkpoint; bit 63 stands for pane 63 and every pane after it.
 	changed uint64
 	// Percentile sketches, when kept (window_pct.go): every pane's
 	// buckets, pane slot by pane slot, and how often they were collapsed.
-	ents  []uint32
+	ents  []uint32 // ents[off:] are live; a pane sliding out moves off on
+	off   uint16
+	slot  uint16 // head's pane slot, head mod len(panes): a reading needs no division to find its pane
 	limit uint16 // most entries before a collapse
 	scale uint8
 	pct   bool
+	empty bool // no reading yet
 }
 
 // pane holds the statistics of the readings in one pane.
@@ -37,15 +39,20 @@ type pane struct {
 	min, max float64
 }
 
-// DefaultPanes is how many panes a window is cut into.
-const DefaultPanes = 12
+// DefaultPanes is how many panes a window is cut into, and MaxPanes the
+// most it may be.
+const (
+	DefaultPanes = 12
+	MaxPanes     = 4096
+)
 
 // NewWindow returns a window of length l cut into panes panes (≤ 0:
-// DefaultPanes).
+// DefaultPanes; at most MaxPanes).
 func NewWindow(l time.Duration, panes int) *Window {
 	if panes <= 0 {
 		panes = DefaultPanes
 	}
+	panes = min(panes, MaxPanes)
 	w := &Window{}
 	w.init(l, make([]pane, panes))
 	return w
@@ -71,15 +78,20 @@ func (w *Window) Add(t int64, v float64) bool {
 func (w *Window) add(t int64, v float64, key int32) bool {
 	k := t / w.pane
 	if w.empty {
-		w.head, w.empty = k, false
+		w.setHead(k)
+		w.empty = false
 	}
 	if k > w.head {
 		w.advance(k)
 	}
-	if k <= w.head-int64(len(w.panes)) {
+	back := w.head - k // how many panes before the newest
+	if back >= int64(len(w.panes)) {
 		return false
 	}
-	i := mod(k, len(w.panes))
+	i := int(w.slot) - int(back)
+	if i < 0 {
+		i += len(w.panes)
+	}
 	w.panes[i].add(v)
 	if w.pct {
 		w.pctAdd(i, key)
@@ -91,19 +103,37 @@ func (w *Window) add(t int64, v float64, key int32) bool {
 // paneBit is pane i's bit in Window.changed.
 func paneBit(i int) uint64 { return 1 << min(i, 63) }
 
-// advance makes pane k the newest, clearing the panes that slid out.
-// Each pane is cleared once per pass over the ring: O(1) amortized.
+// setHead makes pane k the newest without clearing any.
+func (w *Window) setHead(k int64) {
+	w.head, w.slot = k, uint16(mod(k, len(w.panes)))
+}
+
+// advance makes pane k the newest, clearing the panes that slid out, one
+// at a time: each is the oldest when it is cleared. Each pane is cleared
+// once per pass over the ring: O(1) amortized.
 func (w *Window) advance(k int64) {
 	steps := min(k-w.head, int64(len(w.panes)))
-	for i := int64(1); i <= steps; i++ {
-		j := mod(w.head+i, len(w.panes))
+	for range steps {
+		j := w.oldestSlot()
 		if w.pct {
-			w.pctClear(j)
+			w.pctClearOldest(j)
 		}
 		w.panes[j] = pane{}
 		w.changed |= paneBit(j)
+		w.head, w.slot = w.head+1, uint16(j)
 	}
-	w.head = k
+	if w.head != k { // a jump past the whole ring: every pane is clear
+		w.setHead(k)
+	}
+}
+
+// oldestSlot is the slot of the oldest pane in the ring, the one after
+// the newest.
+func (w *Window) oldestSlot() int {
+	if j := int(w.slot) + 1; j < len(w.panes) {
+		return j
+	}
+	return 0
 }
 
 func mod(k int64, n int) int {
@@ -116,14 +146,15 @@ func mod(k int64, n int) int {
 
 func (p *pane) add(v float64) {
 	if p.n == 0 {
-		p.min, p.max = v, v
+		p.n, p.mean, p.m2, p.min, p.max = 1, v, 0, v, v
+		return
 	}
 	p.n++
 	d := v - p.mean
 	p.mean += d / float64(p.n)
 	p.m2 += d * (v - p.mean)
-	p.min = math.Min(p.min, v)
-	p.max = math.Max(p.max, v)
+	p.min = min(p.min, v) // the builtins compile without branches
+	p.max = max(p.max, v)
 }
 
 // Stats summarizes a window.

@@ -20,7 +20,9 @@ import (
 // low half. All panes' entries live in one slice per window, oldest pane
 // first, so the newest pane's run (where nearly every reading goes) ends
 // the slice and a pane sliding out leaves from its front. Each pane's run
-// is sorted; pane.nb says how many entries a pane has. A count that would
+// is sorted; pane.nb says how many entries a pane has. A pane sliding
+// out only moves the slice's live start (Window.off) past its entries;
+// the dead ones are reclaimed when the slice fills up. A count that would
 // pass 65,535 continues in a second entry with the same key.
 //
 // A window holds at most its limit of entries: pctLimit for a device,
@@ -55,6 +57,13 @@ var pctMapping = func() *mapping.CubicallyInterpolatedMapping {
 	return m
 }()
 
+// The mapping computes its bounds on every call; pctKey needs them for
+// every reading.
+var (
+	pctMinIndexable = pctMapping.MinIndexableValue()
+	pctMaxIndexable = pctMapping.MaxIndexableValue()
+)
+
 // pctKey is v's bucket key before any collapse: 0 for zero, the bucket
 // magnitude for a positive v, minus it for a negative one. It is computed
 // once a reading, for all of a device's windows.
@@ -62,8 +71,13 @@ func pctKey(v float64) int32 {
 	if v == 0 || v != v {
 		return 0
 	}
-	a := max(math.Abs(v), pctMapping.MinIndexableValue())
-	i := int64(pctMapping.Index(min(a, pctMapping.MaxIndexableValue())))
+	a := math.Abs(v)
+	if a < pctMinIndexable {
+		a = pctMinIndexable
+	} else if a > pctMaxIndexable {
+		a = pctMaxIndexable
+	}
+	i := int64(pctMapping.Index(a))
 	m := int32(min(max(i+pctBias, 1), pctMaxMag))
 	if v < 0 {
 		return -m
@@ -120,19 +134,26 @@ func (w *Window) KeepPercentiles(limit int) {
 	w.pct, w.limit = true, uint16(min(max(limit, 16), 1<<15))
 }
 
-// paneStart is where pane slot i's entries begin.
+// live is the sketch entries of every pane, oldest pane first.
+func (w *Window) live() []uint32 { return w.ents[w.off:] }
+
+// paneRun is pane slot i's sketch entries.
+func (w *Window) paneRun(i int) []uint32 {
+	start := w.paneStart(i)
+	return w.ents[start : start+int(w.panes[i].nb)]
+}
+
+// paneStart is where pane slot i's entries begin in ents.
 func (w *Window) paneStart(i int) int {
-	n := len(w.panes)
-	if i == mod(w.head, n) {
+	if i == int(w.slot) {
 		return len(w.ents) - int(w.panes[i].nb)
 	}
-	oldest := w.head - int64(n) + 1
-	if i == mod(oldest, n) { // the pane sliding out: first in the slice
-		return 0
-	}
-	start := 0
-	for k := oldest; mod(k, n) != i; k++ {
-		start += int(w.panes[mod(k, n)].nb)
+	start := int(w.off)
+	for j := w.oldestSlot(); j != i; {
+		start += int(w.panes[j].nb)
+		if j++; j == len(w.panes) {
+			j = 0
+		}
 	}
 	return start
 }
@@ -147,35 +168,42 @@ func (w *Window) pctAdd(i int, k0 int32) {
 		run[j-1]++
 		return
 	}
-	if len(w.ents) >= int(w.limit) && w.scale < pctMaxScale {
+	if len(w.ents)-int(w.off) >= int(w.limit) && w.scale < pctMaxScale {
 		w.collapse()
 		w.pctAdd(i, k0)
 		return
 	}
-	w.ents = growEntries(w.ents, int(w.limit))
+	if len(w.ents) == cap(w.ents) {
+		start -= int(w.off)
+		w.grow()
+	}
 	w.ents = slices.Insert(w.ents, start+j, pctEntry(k, 1))
 	w.panes[i].nb++
 }
 
-// growEntries makes room for one more entry, growing to at most limit
-// unless the window is past it already.
-func growEntries(e []uint32, limit int) []uint32 {
-	if len(e) < cap(e) {
-		return e
+// grow makes room for one more entry: it moves the live entries to the
+// front of the slice, or when none are dead, grows the slice to at most
+// the window's limit unless it is past it already.
+func (w *Window) grow() {
+	live := w.live()
+	if w.off > 0 {
+		w.ents = w.ents[:copy(w.ents, live)]
+		w.off = 0
+		return
 	}
-	c := max(2*cap(e), 4)
-	if cap(e) < limit {
-		c = min(c, limit)
+	c := max(2*cap(live), 4)
+	if cap(live) < int(w.limit) {
+		c = min(c, int(w.limit))
 	}
-	out := make([]uint32, len(e), c)
-	copy(out, e)
-	return out
+	w.ents = append(make([]uint32, 0, c), live...)
 }
 
 // collapse merges every pane's buckets in pairs: scale s+1's bucket is
 // ⌈m/2⌉ of scale s's magnitude m, which keeps each run sorted.
 func (w *Window) collapse() {
 	w.scale++
+	w.ents = w.ents[:copy(w.ents, w.live())]
+	w.off = 0
 	out := w.ents[:0]
 	start := 0
 	for k := w.head - int64(len(w.panes)) + 1; k <= w.head; k++ {
@@ -198,13 +226,13 @@ func (w *Window) collapse() {
 	w.ents = out
 }
 
-// pctClear empties pane slot i's sketch.
-func (w *Window) pctClear(i int) {
-	if w.panes[i].nb == 0 {
-		return
+// pctClearOldest empties the sketch of pane slot i, the oldest, whose
+// entries start the slice.
+func (w *Window) pctClearOldest(i int) {
+	w.off += w.panes[i].nb
+	if int(w.off) == len(w.ents) {
+		w.ents, w.off = w.ents[:0], 0
 	}
-	start := w.paneStart(i)
-	w.ents = slices.Delete(w.ents, start, start+int(w.panes[i].nb))
 }
 
 // percentiles sets s's p50, p90 and p99 from the sketches of the panes
@@ -213,9 +241,7 @@ func (w *Window) percentiles(s *Stats, from, to int64) {
 	var all []uint32
 	var total uint64
 	for k := from; k <= to; k++ {
-		i := mod(k, len(w.panes))
-		start := w.paneStart(i)
-		for _, e := range w.ents[start : start+int(w.panes[i].nb)] {
+		for _, e := range w.paneRun(mod(k, len(w.panes))) {
 			all = append(all, e)
 			total += uint64(pctEntryCount(e))
 		}
@@ -243,7 +269,7 @@ func (w *Window) percentiles(s *Stats, from, to int64) {
 // pane slot. A run out of order leaves the sketch empty: percentiles
 // then start afresh rather than from buckets a search cannot find.
 func (w *Window) restoreSketch(scale uint8, runs [][]uint32) {
-	w.ents, w.scale = nil, scale
+	w.ents, w.off, w.scale = nil, 0, scale
 	for i := range w.panes {
 		w.panes[i].nb = 0
 	}

@@ -77,8 +77,8 @@ func TestWindowPercentilesAccuracy(t *testing.T) {
 				if w.Add(ts, v) {
 					all = append(all, timed{ts, v})
 				}
-				if len(w.ents) > pctLimit {
-					t.Fatalf("%d sketch entries, limit %d", len(w.ents), pctLimit)
+				if len(w.live()) > pctLimit {
+					t.Fatalf("%d sketch entries, limit %d", len(w.live()), pctLimit)
 				}
 				if i%1500 == 1499 {
 					now := base + int64(i)*int64(10*time.Millisecond)
@@ -108,7 +108,7 @@ func TestWindowPercentilesCountOverflow(t *testing.T) {
 		vals = append(vals, v)
 	}
 	if w.panes[mod(w.head, 12)].nb != 3 {
-		t.Fatalf("entries %x: want 10 split in two and 1000", w.ents)
+		t.Fatalf("entries %x: want 10 split in two and 1000", w.live())
 	}
 	slices.Sort(vals)
 	checkPercentiles(t, w.Stats(base+int64(80*time.Second)), vals)
