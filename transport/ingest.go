@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,12 +27,25 @@ type Ingest struct {
 	rt      *session.Runtime
 	kind    string
 	prefix  string
-	sub     *nats.Subscription
+	sub     atomic.Pointer[nats.Subscription]
 	consume jetstream.ConsumeContext // durable ingest
 	refs    sync.Map                 // group name → session.Ref
 
 	received, rejected, overloaded atomic.Int64
+	yielded                        atomic.Int64
 }
+
+// The ingest handler runs on one goroutine that, under load, keeps its
+// P for milliseconds at a time; the group objects it wakes queue behind
+// it on that P's run queue, and their readings wait. Yielding every
+// yieldEvery lets them run, which cut p99 reading-to-aggregate latency
+// at half the maximum rate from 4 ms to 1-2 ms. When NATS has a backlog
+// of yieldBacklog messages or more, the handler is the bottleneck and
+// does not yield, so the maximum throughput stays as it was.
+const (
+	yieldEvery   = int64(50 * time.Microsecond)
+	yieldBacklog = 2000
+)
 
 // IngestStats counts what the ingest saw.
 type IngestStats struct {
@@ -52,7 +66,7 @@ func StartIngest(nc *nats.Conn, rt *session.Runtime, kind, prefix string) (*Inge
 	if err := sub.SetPendingLimits(1<<20, 512<<20); err != nil {
 		return nil, fmt.Errorf("transport: ingest limits: %w", err)
 	}
-	in.sub = sub
+	in.sub.Store(sub)
 	return in, nil
 }
 
@@ -64,10 +78,11 @@ func (in *Ingest) Stats() IngestStats {
 // Dropped is how many messages NATS dropped for this subscription because
 // hearth fell behind (slow consumer).
 func (in *Ingest) Dropped() int {
-	if in.sub == nil {
+	sub := in.sub.Load()
+	if sub == nil {
 		return 0
 	}
-	n, _ := in.sub.Dropped()
+	n, _ := sub.Dropped()
 	return n
 }
 
@@ -77,7 +92,7 @@ func (in *Ingest) Stop() error {
 		in.consume.Drain()
 		return nil
 	}
-	return in.sub.Drain()
+	return in.sub.Load().Drain()
 }
 
 func (in *Ingest) handle(m *nats.Msg) {
@@ -91,7 +106,9 @@ func (in *Ingest) handle(m *nats.Msg) {
 		in.reject(m.Subject, "group", err)
 		return
 	}
-	err = ref.Send(codec.Ingest{Device: device, Payload: m.Data, Received: time.Now().UnixNano()})
+	now := time.Now().UnixNano()
+	err = ref.Send(codec.Ingest{Device: device, Payload: m.Data, Received: now})
+	in.pace(now)
 	switch {
 	case err == nil:
 		in.received.Add(1)
@@ -100,6 +117,20 @@ func (in *Ingest) handle(m *nats.Msg) {
 		in.reject(m.Subject, "overloaded", err)
 	default:
 		in.reject(m.Subject, "group", err)
+	}
+}
+
+// pace yields the handler's P to the groups it woke, at most once every
+// yieldEvery and only while NATS has no backlog (see yieldEvery).
+func (in *Ingest) pace(now int64) {
+	if now-in.yielded.Load() <= yieldEvery {
+		return
+	}
+	in.yielded.Store(now)
+	if sub := in.sub.Load(); sub != nil {
+		if n, _, _ := sub.Pending(); n < yieldBacklog {
+			runtime.Gosched()
+		}
 	}
 }
 
