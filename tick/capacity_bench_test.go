@@ -3,6 +3,8 @@ package tick_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"syscall"
@@ -44,10 +46,16 @@ func (nullConn) Close(error) {}
 // and an arena of 8 players and 8 orbs, for two seconds per iteration, and
 // reports tick lateness percentiles (target at 2,000 rooms: p99 ≤ 1 ms,
 // p99.9 ≤ 4 ms). Clients are in-process (no sockets): this measures the
-// schedule and the rooms, not the network.
+// schedule and the rooms, not the network. clock=true wakes rooms from a
+// tick.Clock, as hearth serve does; clock=false from the runtime's timers
+// (--tick-timers). The garbage collector runs at GOGC=400, hearth serve's
+// --gc-percent default, unless GOGC is set.
 func BenchmarkTickLateness(b *testing.B) {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	for _, clock := range []bool{false, true} {
-		for _, rooms := range []int{100, 500, 1000, 2000} {
+		for _, rooms := range []int{100, 500, 1000, 1500, 2000} {
 			b.Run(fmt.Sprintf("clock=%v/rooms=%d", clock, rooms), func(b *testing.B) {
 				benchLateness(b, rooms, clock)
 			})

@@ -1,8 +1,6 @@
 package tick
 
 import (
-	"container/heap"
-	"runtime"
 	"sync"
 	"time"
 
@@ -13,28 +11,31 @@ import (
 type Tick struct{ Due time.Time }
 
 // Clock delivers ticks to rooms at their scheduled times. Go's timers can
-// fire a millisecond late when the process is idle (the poller sleeps in
-// whole milliseconds) and later under load; the Clock instead sleeps on a
-// dedicated OS thread with nanosecond sleeps (clock_nanosleep on Linux),
-// never longer than 1 ms at a time, and sends each due room a Tick. Its
-// cost is one thread waking at most 1,000 times a second, a few percent
-// of one core, and no spinning; with nothing scheduled it sleeps until
-// something is.
+// fire up to a millisecond late when the process is idle, because the
+// runtime's poller sleeps in whole milliseconds. The Clock keeps every
+// room's next deadline in one heap and one alarm set to the earliest of
+// them; on Linux the alarm is a timerfd in the runtime's poller, which
+// wakes the process at the deadline to the microsecond. No thread is held
+// while waiting and nothing spins. Setting the alarm costs a system call
+// (several microseconds in a virtual machine), so wake-ups are at least
+// minGap apart: with many rooms, one wake-up delivers all that fell due
+// since the last, at most minGap late.
 type Clock struct {
-	mu   sync.Mutex
-	h    clockHeap
-	wake chan struct{} // capacity 1: something was scheduled
-	stop chan struct{}
-	done chan struct{}
+	mu    sync.Mutex
+	h     clockHeap
+	armed time.Time // what the alarm is set for; zero when nothing is
+	last  time.Time // when the alarm last went off
+	alarm alarm
+	done  chan struct{}
 }
 
-// maxNap bounds one sleep, so that a newly scheduled earlier deadline is
-// noticed within it.
-const maxNap = time.Millisecond
+// minGap bounds the Clock's wake-ups to 5,000 a second and its added
+// lateness to 200 µs.
+const minGap = 500 * time.Microsecond
 
 // NewClock starts a clock. Close it when done.
 func NewClock() *Clock {
-	c := &Clock{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	c := &Clock{alarm: newAlarm(), done: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -42,56 +43,61 @@ func NewClock() *Clock {
 // At schedules one Tick for ref at at.
 func (c *Clock) At(at time.Time, ref session.Ref) {
 	c.mu.Lock()
-	heap.Push(&c.h, clockItem{at: at, ref: ref})
+	c.h.push(clockItem{at: at, ref: ref})
+	c.arm(at)
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
 }
 
 // Close stops the clock; scheduled ticks are dropped.
 func (c *Clock) Close() {
-	close(c.stop)
+	c.alarm.close()
 	<-c.done
 }
 
 func (c *Clock) run() {
-	runtime.LockOSThread()
 	defer close(c.done)
-	for {
-		select {
-		case <-c.stop:
-			return
-		default:
-		}
-		next := c.fire(time.Now())
-		if next.IsZero() { // nothing scheduled: sleep until something is
-			select {
-			case <-c.wake:
-			case <-c.stop:
-			}
-			continue
-		}
-		if nap := min(time.Until(next), maxNap); nap > 0 {
-			sleep(nap)
-		}
+	for c.alarm.wait() {
+		now := time.Now()
+		c.mu.Lock()
+		c.last = now
+		c.mu.Unlock()
+		c.fire(now)
 	}
 }
 
-// fire delivers every tick due by now and returns the next deadline.
-func (c *Clock) fire(now time.Time) time.Time {
+// arm sets the alarm for at, no sooner than minGap after the last time it
+// went off, unless it is already set for sooner. c.mu is held.
+func (c *Clock) arm(at time.Time) {
+	at = later(at, c.last.Add(minGap))
+	if c.armed.IsZero() || at.Before(c.armed) {
+		c.armed = at
+		c.alarm.set(at)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// fire delivers every tick due by now and sets the alarm for the next.
+func (c *Clock) fire(now time.Time) {
 	for {
 		c.mu.Lock()
 		if len(c.h) == 0 {
+			c.armed = time.Time{}
 			c.mu.Unlock()
-			return time.Time{}
+			return
 		}
 		if at := c.h[0].at; at.After(now) {
+			c.armed = time.Time{}
+			c.arm(at)
 			c.mu.Unlock()
-			return at
+			return
 		}
-		it := heap.Pop(&c.h).(clockItem)
+		it := c.h.pop()
 		c.mu.Unlock()
 		_ = it.ref.Send(Tick{Due: it.at}) // a full mailbox: the room is overloaded; its next tick catches up
 	}
@@ -102,15 +108,43 @@ type clockItem struct {
 	ref session.Ref
 }
 
+// clockHeap is a binary min-heap on at, typed so that scheduling a tick
+// does not box an item in an interface (container/heap would allocate).
 type clockHeap []clockItem
 
-func (h clockHeap) Len() int           { return len(h) }
-func (h clockHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h clockHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *clockHeap) Push(x any)        { *h = append(*h, x.(clockItem)) }
-func (h *clockHeap) Pop() any {
-	old := *h
-	it := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return it
+func (h *clockHeap) push(it clockItem) {
+	*h = append(*h, it)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		up := (i - 1) / 2
+		if !q[i].at.Before(q[up].at) {
+			break
+		}
+		q[i], q[up] = q[up], q[i]
+		i = up
+	}
+}
+
+func (h *clockHeap) pop() clockItem {
+	q := *h
+	it := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q[last] = clockItem{}
+	q = q[:last]
+	*h = q
+	for i := 0; ; {
+		small, l, r := i, 2*i+1, 2*i+2
+		if l < len(q) && q[l].at.Before(q[small].at) {
+			small = l
+		}
+		if r < len(q) && q[r].at.Before(q[small].at) {
+			small = r
+		}
+		if small == i {
+			return it
+		}
+		q[i], q[small] = q[small], q[i]
+		i = small
+	}
 }

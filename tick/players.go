@@ -12,7 +12,7 @@ import (
 type player struct {
 	ID        string         `msgpack:"id"`
 	Resume    string         `msgpack:"resume"`
-	Spectator bool           `msgpack:"spectator,omitempty"`
+	Spectator bool           `msgpack:"spectator"`  // no omitempty: msgpack allocates per struct for it
 	LastInput uint32         `msgpack:"last_input"` // newest input seq applied or queued
 	Conn      session.ConnID `msgpack:"-"`          // 0: disconnected
 	Acked     uint32         `msgpack:"-"`          // newest snapshot the client acknowledged

@@ -30,7 +30,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config{Data: "./hearth-data", HTTP: "127.0.0.1:8080", QUIC: "127.0.0.1:4433", NATS: "127.0.0.1:4222",
-		Durability: "sync", IdleTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "text", StreamHz: 10, Rate: 200}
+		Durability: "sync", IdleTimeout: 10 * time.Second, LogLevel: "info", LogFormat: "text", StreamHz: 10, Rate: 200,
+		GCPercent: 400}
 	if cfg != want {
 		t.Fatalf("defaults = %+v\nwant %+v", cfg, want)
 	}
@@ -73,6 +74,7 @@ func TestConfigErrors(t *testing.T) {
 		"unknown YAML field": {[]string{"--config", file}, nil, "dta"},
 		"bad durability":     {[]string{"--durability", "maybe"}, nil, "durability"},
 		"bad address":        {[]string{"--http", "nonsense"}, nil, "http address"},
+		"bad gc percent":     {[]string{"--gc-percent", "-5"}, nil, "gc-percent"},
 		"bad env duration":   {nil, map[string]string{"HEARTH_IDLE_TIMEOUT": "soon"}, "HEARTH_IDLE_TIMEOUT"},
 		"missing file":       {[]string{"--config", "/does/not/exist.yaml"}, nil, "exist.yaml"},
 	}

@@ -28,6 +28,9 @@ func startInProcessWith(t testing.TB, data string, set func(*config)) *server {
 	if err := cfg.withDefaults(); err != nil {
 		t.Fatal(err)
 	}
+	if _, bench := t.(*testing.B); bench { // measure what hearth serve runs
+		t.Cleanup(setGC(cfg))
+	}
 	s, err := startServer(cfg, quietLog())
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -72,7 +73,7 @@ type server struct {
 	quic    *transport.QUIC
 	certs   *transport.Certs
 	rooms   *tick.Directory
-	clock   *tick.Clock // precise tick wake-ups for the rooms, with --tick-clock
+	clock   *tick.Clock // precise tick wake-ups for the rooms, unless --tick-timers
 	ingest  *transport.Ingest
 	http    *transport.HTTP
 	httpLn  net.Listener
@@ -83,6 +84,7 @@ type server struct {
 // serve runs hearth until ctx ends, then shuts it down cleanly.
 func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	start := time.Now()
+	setGC(cfg)
 	s, err := startServer(cfg, log)
 	if err != nil {
 		return err
@@ -105,6 +107,16 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	log.Info("hearth stopped cleanly")
 	return nil
+}
+
+// setGC applies --gc-percent unless GOGC is set, and returns what to call
+// to put the previous setting back.
+func setGC(cfg *config) (restore func()) {
+	if _, set := os.LookupEnv("GOGC"); set {
+		return func() {}
+	}
+	old := debug.SetGCPercent(cfg.GCPercent)
+	return func() { debug.SetGCPercent(old) }
 }
 
 // startServer starts every part; on failure it stops what it started.
@@ -138,7 +150,7 @@ func (s *server) start(cfg *config) (err error) {
 	metrics.SetStats(s.runtime.Stats)
 	s.rooms = tick.NewDirectory("room")
 	metrics.SetRooms(s.rooms.Counts)
-	if cfg.TickClock {
+	if !cfg.TickTimers {
 		s.clock = tick.NewClock()
 	}
 	if err := registerKinds(s.runtime, metrics, s.rooms, s.clock, s.msg.pub); err != nil {

@@ -58,7 +58,7 @@ type Arena struct {
 type Disc struct {
 	ID     uint32  `msgpack:"i"`
 	Kind   uint8   `msgpack:"k"`
-	Player string  `msgpack:"p,omitempty"`
+	Player string  `msgpack:"p"` // no omitempty: msgpack allocates per struct for it
 	X      float64 `msgpack:"x"`
 	Y      float64 `msgpack:"y"`
 	VX     float64 `msgpack:"vx"`
