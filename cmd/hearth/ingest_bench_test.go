@@ -132,8 +132,10 @@ func waitProcessed(b *testing.B, rt *session.Runtime, groups int, n int64) {
 
 // BenchmarkIngestLatency: reading → aggregate latency at half of the
 // maximum throughput (target p99 ≤ 1 ms), and at a quarter and a tenth
-// of it for the shape of the curve. It first floods the server to find
-// the maximum in this run, then at each load publishes for two seconds
+// of it for the shape of the curve. It first floods the server with
+// half a million readings, which creates every device and metric, then
+// with a million more to find the steady maximum in this run, then at
+// each load publishes for two seconds
 // per b.N, paced each millisecond, and reads the server's own
 // hearth_iot_ingest_latency_seconds histogram (groups add to it once a
 // second): time from the NATS client handing a reading over to its
@@ -147,14 +149,16 @@ func BenchmarkIngestLatency(b *testing.B) {
 	subjects, payloads := ingestLoad(groups, devices)
 	s := startInProcess(b, b.TempDir())
 	pubs := publishers(b, s)
-	start := time.Now()
 	publish(b, pubs, subjects, payloads, 500_000)
 	waitProcessed(b, s.runtime, groups, 500_000)
-	maxRate := 500_000 / time.Since(start).Seconds()
+	start := time.Now()
+	publish(b, pubs, subjects, payloads, 1_000_000)
+	waitProcessed(b, s.runtime, groups, 1_500_000)
+	maxRate := 1_000_000 / time.Since(start).Seconds()
 	if v, err := strconv.ParseFloat(os.Getenv("HEARTH_BENCH_MAX"), 64); err == nil {
 		maxRate = v
 	}
-	total := int64(500_000)
+	total := int64(1_500_000)
 	for _, load := range []int{50, 25, 10} {
 		b.Run(fmt.Sprintf("load=%d%%", load), func(b *testing.B) {
 			rate := maxRate * float64(load) / 100
@@ -182,13 +186,18 @@ func BenchmarkIngestLatency(b *testing.B) {
 	}
 }
 
-// ingestLoad is one subject and payload per device, round-robin over the
-// groups, with two metrics per reading.
+// ingestLoad is a subject and payload per device, round-robin over the
+// groups, with two metrics per reading, four times over with different
+// values: a device's values vary as a real sensor's do (constant ones
+// would keep a flatline alert open on every device).
 func ingestLoad(groups, devices int) (subjects []string, payloads [][]byte) {
-	ms := time.Now().UnixMilli()
-	for d := range devices {
-		subjects = append(subjects, fmt.Sprintf("iot.g%03d.d%05d", d%groups, d))
-		payloads = append(payloads, []byte(`{"ts": `+strconv.FormatInt(ms, 10)+`, "metrics": {"temp": 21.5, "rpm": 1200}}`))
+	ms := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	for v := range 4 {
+		for d := range devices {
+			subjects = append(subjects, fmt.Sprintf("iot.g%03d.d%05d", d%groups, d))
+			temp, rpm := 21.5+0.1*float64((v+d)%4), 1200+3*((v*3+d)%4)
+			payloads = append(payloads, fmt.Appendf(nil, `{"ts": %s, "metrics": {"temp": %.1f, "rpm": %d}}`, ms, temp, rpm))
+		}
 	}
 	return subjects, payloads
 }
