@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"strconv"
 	"time"
 
@@ -78,9 +77,10 @@ type Group struct {
 	id      session.ID
 	cfg     Config
 	devices map[string]*device
-	windows map[string][]*Window // per metric, all devices together
-	alerts  map[alertID]*Alert   // open and acknowledged
-	offline int                  // how many of them are offline alerts
+	windows map[string][]*Window  // per metric, all devices together
+	peers   map[string]*peerStats // per metric, for group_relative
+	alerts  map[alertID]*Alert    // open and acknowledged
+	offline int                   // how many of them are offline alerts
 	nextID  int
 	counts  Counters
 	active  bool          // readings since the last publication
@@ -110,6 +110,7 @@ var _ session.Object = (*Group)(nil)
 func (g *Group) Load(c *session.Context) error {
 	g.devices = map[string]*device{}
 	g.windows = map[string][]*Window{}
+	g.peers = map[string]*peerStats{}
 	g.alerts = map[alertID]*Alert{}
 	g.counts.Rejected = map[string]int64{}
 	if err := g.loadConfig(c); err != nil {
@@ -512,24 +513,4 @@ func ackNow(ack func()) {
 	if ack != nil {
 		ack()
 	}
-}
-
-// groupRelative compares a reading with the group's shortest window for
-// its metric (other devices at about the same time), when the group's
-// configuration asks for it.
-func (g *Group) groupRelative(m Metric, t int64) (Finding, bool) {
-	z, ok := g.conf.groupRelativeZ(m.Name)
-	if !ok {
-		return Finding{}, false
-	}
-	st := g.groupWindows(m.Name)[0].Stats(t)
-	if st.Count < 10 || st.Stddev == 0 {
-		return Finding{}, false
-	}
-	dev := math.Abs(m.Value - st.Mean)
-	if dev <= z*st.Stddev {
-		return Finding{}, false
-	}
-	return Finding{Detector: "group_relative", Value: m.Value, Low: st.Mean - z*st.Stddev, High: st.Mean + z*st.Stddev,
-		Score: dev / (z * st.Stddev), Reason: fmt.Sprintf("%.1f group standard deviations from the group mean %.4g", dev/st.Stddev, st.Mean)}, true
 }

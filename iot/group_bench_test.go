@@ -17,10 +17,17 @@ import (
 
 // BenchmarkGroupIngest: readings/s into 10 groups of 1,000 devices each
 // through the runtime (no NATS), with checkpoints to badger (sync) every
-// second and without, for the checkpoint's cost (target ≤ 10 %).
+// second and without, for the checkpoint's cost (target ≤ 10 %); and with
+// the group_relative detector on both metrics, which compares each reading
+// with the group's statistics.
 func BenchmarkGroupIngest(b *testing.B) {
-	for _, checkpoint := range []bool{false, true} {
-		b.Run(fmt.Sprintf("checkpoint=%v", checkpoint), func(b *testing.B) {
+	for _, v := range []struct{ checkpoint, relative bool }{{false, false}, {true, false}, {false, true}} {
+		checkpoint := v.checkpoint
+		name := fmt.Sprintf("checkpoint=%v", checkpoint)
+		if v.relative {
+			name += "/group_relative"
+		}
+		b.Run(name, func(b *testing.B) {
 			st, err := store.Open(store.Options{Dir: b.TempDir()})
 			if err != nil {
 				b.Fatal(err)
@@ -33,6 +40,12 @@ func BenchmarkGroupIngest(b *testing.B) {
 			refs := make([]session.Ref, groups)
 			for g := range refs {
 				refs[g], _ = rt.Ref(session.ID{Kind: "group", Name: "g" + strconv.Itoa(g)})
+				if v.relative {
+					conf := iot.GroupConfig{Detectors: []iot.DetectorSpec{{Metric: "*", Type: "group_relative", Z: 4}}}
+					if _, err := refs[g].Call(context.Background(), iot.SetConfig{Config: conf}); err != nil {
+						b.Fatal(err)
+					}
+				}
 			}
 			payloads := make([][]byte, devices)
 			names := make([]string, devices)

@@ -272,9 +272,16 @@ func TestGroupRelative(t *testing.T) {
 		if _, err := rt.Call(ctx, id, iot.SetConfig{Config: conf}); err != nil {
 			t.Fatal(err)
 		}
-		for i := range 40 {
+		// Enough readings that the group's statistics are cached between
+		// recomputations when the odd one comes.
+		for i := range 2000 {
 			v := 20 + float64(i%5)*0.2
-			_ = rt.Send(id, codec.Ingest{Device: "d" + itoa(int64(i%8)), Payload: []byte(`{"metrics": {"temp": ` + strconv.FormatFloat(v, 'f', 1, 64) + `}}`), Received: time.Now().UnixNano()})
+			if err := rt.Send(id, codec.Ingest{Device: "d" + itoa(int64(i%8)), Payload: []byte(`{"metrics": {"temp": ` + strconv.FormatFloat(v, 'f', 1, 64) + `}}`), Received: time.Now().UnixNano()}); err != nil {
+				t.Fatal(err)
+			}
+			if i%256 == 255 {
+				synctest.Wait()
+			}
 		}
 		_ = rt.Send(id, codec.Ingest{Device: "odd", Payload: []byte(`{"metrics": {"temp": 35}}`), Received: time.Now().UnixNano()})
 		synctest.Wait()

@@ -178,9 +178,25 @@ type Stats struct {
 // Stats returns the statistics of the panes within Len before now (unix
 // ns).
 func (w *Window) Stats(now int64) Stats {
+	s, from, to := w.moments(now)
+	if w.pct && s.Count > 0 {
+		w.percentiles(&s, from, to)
+	}
+	return s
+}
+
+// Moments is Stats without the percentiles, which cost the most.
+func (w *Window) Moments(now int64) Stats {
+	s, _, _ := w.moments(now)
+	return s
+}
+
+// moments merges the panes that hold data at now, from and to being the
+// first and last pane numbers.
+func (w *Window) moments(now int64) (Stats, int64, int64) {
 	var acc pane
 	if w.empty {
-		return Stats{}
+		return Stats{}, 0, 0
 	}
 	// Panes in the window that still hold data: not after the newest
 	// reading, not before the ring's oldest.
@@ -190,14 +206,10 @@ func (w *Window) Stats(now int64) Stats {
 		acc.merge(w.panes[mod(k, len(w.panes))])
 	}
 	if acc.n == 0 {
-		return Stats{}
+		return Stats{}, from, to
 	}
-	s := Stats{Count: int(acc.n), Sum: acc.mean * float64(acc.n), Mean: acc.mean, Min: acc.min, Max: acc.max,
-		Stddev: math.Sqrt(acc.m2 / float64(acc.n))}
-	if w.pct {
-		w.percentiles(&s, from, to)
-	}
-	return s
+	return Stats{Count: int(acc.n), Sum: acc.mean * float64(acc.n), Mean: acc.mean, Min: acc.min, Max: acc.max,
+		Stddev: math.Sqrt(acc.m2 / float64(acc.n))}, from, to
 }
 
 // merge adds another pane's statistics (Chan et al.'s parallel update).
