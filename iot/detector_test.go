@@ -68,7 +68,9 @@ func TestDetectorsSurviveNaNFreeExtremes(t *testing.T) {
 
 // BenchmarkDetectors: ns per reading for each detector (O(1)).
 func BenchmarkDetectors(b *testing.B) {
-	for _, d := range []Detector{&Threshold{Max: 100}, &EWMAZ{Alpha: 0.05, Z: 4, Warmup: 30}, &RateOfChange{MaxPerSecond: 10}, &Flatline{Count: 30}} {
+	for _, d := range []Detector{&Threshold{Max: 100}, &EWMAZ{Alpha: 0.05, Z: 4, Warmup: 30}, &RateOfChange{MaxPerSecond: 10},
+		&Flatline{Count: 30}, &RelDeviation{Alpha: 0.05, MaxFraction: 0.3, Warmup: 30}, &RobustZ{Z: 5, Step: 0.05, Warmup: 30},
+		&RollingZ{N: 60, Z: 4}} {
 		b.Run(d.Name(), func(b *testing.B) {
 			b.ReportAllocs()
 			i := int64(0)
