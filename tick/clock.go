@@ -1,6 +1,7 @@
 package tick
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -99,7 +100,17 @@ func (c *Clock) fire(now time.Time) {
 		}
 		it := c.h.pop()
 		c.mu.Unlock()
-		_ = it.ref.Send(Tick{Due: it.at}) // a full mailbox: the room is overloaded; its next tick catches up
+		c.deliver(it, now)
+	}
+}
+
+// deliver sends a room its Tick. A room asks for its next tick only when
+// it runs one, so a tick its full mailbox refused is tried again at the
+// next wake-up rather than lost, which would stop the room.
+func (c *Clock) deliver(it clockItem, now time.Time) {
+	err := it.ref.Send(Tick{Due: it.at})
+	if errors.Is(err, session.ErrMailboxFull) || errors.Is(err, session.ErrTooManyObjects) {
+		c.At(now.Add(minGap), it.ref)
 	}
 }
 

@@ -2,6 +2,7 @@ package tick_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,4 +63,79 @@ func TestClockDeliversInOrder(t *testing.T) {
 	later := time.Now().Add(5 * time.Millisecond)
 	c.At(later, ref)
 	expect(later)
+}
+
+// fullCounter signals refusals by full mailboxes.
+type fullCounter struct{ full chan struct{} }
+
+func (f *fullCounter) MailboxFull(string) {
+	select {
+	case f.full <- struct{}{}:
+	default:
+	}
+}
+func (*fullCounter) Activated(string)                 {}
+func (*fullCounter) Hibernated(string)                {}
+func (*fullCounter) Panicked(string)                  {}
+func (*fullCounter) StorageRefused(string)            {}
+func (*fullCounter) Committed(int, time.Duration)     {}
+func (*fullCounter) AlarmFired(string, time.Duration) {}
+
+// blocker holds its first message until released, so its one-message
+// mailbox fills.
+type blocker struct {
+	ticked
+	entered, release chan struct{}
+}
+
+func (b *blocker) Receive(c *session.Context, m session.Message) (any, error) {
+	if m.Body == "block" {
+		close(b.entered)
+		<-b.release
+	}
+	return b.ticked.Receive(c, m)
+}
+
+// A tick a full mailbox refuses is delivered later, not lost: a room asks
+// for its next tick only when it runs one.
+func TestClockRetriesFullMailbox(t *testing.T) {
+	obs := &fullCounter{full: make(chan struct{}, 1)}
+	rt, err := session.New(session.Config{Store: session.NewMemStore(), Logger: quiet(), Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Shutdown(context.Background())
+	obj := &blocker{ticked: ticked{got: make(chan time.Time, 4)}, entered: make(chan struct{}), release: make(chan struct{})}
+	release := sync.OnceFunc(func() { close(obj.release) })
+	defer release() // before the runtime's shutdown, which waits for the object
+	_ = rt.Register(session.Kind{Name: "t", MailboxSize: 1, New: func(session.ID) session.Object { return obj }})
+	ref, err := rt.Ref(session.ID{Kind: "t", Name: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.Send("block"); err != nil {
+		t.Fatal(err)
+	}
+	<-obj.entered
+	if err := ref.Send("filler"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.Send("refused"); err == nil {
+		t.Fatal("a second message went into a mailbox of one")
+	}
+	<-obs.full // its refusal
+	c := tick.NewClock()
+	defer c.Close()
+	c.At(time.Now(), ref)
+	select {
+	case <-obs.full: // the clock's tick was refused
+	case <-time.After(5 * time.Second):
+		t.Fatal("the clock never tried the tick")
+	}
+	release()
+	select {
+	case <-obj.got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a tick refused by a full mailbox was lost")
+	}
 }
