@@ -61,7 +61,7 @@ func logKey(n uint64) string {
 // restoreDevice rebuilds a device from its checkpoint, with windows and
 // detectors made from the current configuration.
 func restoreDevice(s deviceState, o *Options) *device {
-	d := &device{newest: s.Newest, lastSeen: s.LastSeen, seqs: seqWindow{high: s.SeqHigh, seen: s.SeqSeen}, metrics: make(map[string]*metricState, len(s.Metrics))}
+	d := &device{newest: s.Newest, lastSeen: s.LastSeen, seqs: seqWindow{high: s.SeqHigh, seen: s.SeqSeen}, metrics: make([]*metricState, 0, len(s.Metrics))}
 	for name, mc := range s.Metrics {
 		ms := d.metric(name, o)
 		for i, w := range ms.windows {

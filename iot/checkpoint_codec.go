@@ -91,9 +91,9 @@ func (e *ckEncoder) add(name string, d *device, kind byte) error {
 	b = binary.AppendUvarint(b, d.seqs.high)
 	b = binary.AppendUvarint(b, d.seqs.seen)
 	b = binary.AppendUvarint(b, uint64(len(d.metrics)))
-	for name, ms := range d.metrics {
-		b = binary.AppendUvarint(b, uint64(len(name)))
-		b = append(b, name...)
+	for _, ms := range d.metrics {
+		b = binary.AppendUvarint(b, uint64(len(ms.name)))
+		b = append(b, ms.name...)
 		b = binary.AppendUvarint(b, uint64(len(ms.windows)))
 		for _, w := range ms.windows {
 			b = appendWindow(b, w, kind == ckDelta)

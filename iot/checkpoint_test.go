@@ -27,9 +27,10 @@ func sameDevice(a, b *device) error {
 	if len(a.metrics) != len(b.metrics) {
 		return fmt.Errorf("%d metrics, want %d", len(b.metrics), len(a.metrics))
 	}
-	for name, am := range a.metrics {
-		bm, ok := b.metrics[name]
-		if !ok {
+	for _, am := range a.metrics {
+		name := am.name
+		bm := b.lookup(name)
+		if bm == nil {
 			return fmt.Errorf("metric %s missing", name)
 		}
 		for i, aw := range am.windows {

@@ -14,7 +14,7 @@ import (
 
 func (d *device) state() (deviceState, error) {
 	s := deviceState{Newest: d.newest, LastSeen: d.lastSeen, SeqHigh: d.seqs.high, SeqSeen: d.seqs.seen, Metrics: make(map[string]metricCheck, len(d.metrics))}
-	for name, ms := range d.metrics {
+	for _, ms := range d.metrics {
 		var mc metricCheck
 		for _, w := range ms.windows {
 			mc.Windows = append(mc.Windows, w.state())
@@ -26,7 +26,7 @@ func (d *device) state() (deviceState, error) {
 			}
 			mc.Detectors = append(mc.Detectors, b)
 		}
-		s.Metrics[name] = mc
+		s.Metrics[ms.name] = mc
 	}
 	return s, nil
 }

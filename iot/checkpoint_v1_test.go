@@ -12,7 +12,7 @@ import (
 func TestCheckpointEncodingRoundTrips(t *testing.T) {
 	var o Options
 	o = o.withDefaults()
-	d := &device{seqs: seqWindow{high: 9, seen: 0b101}, metrics: map[string]*metricState{}}
+	d := &device{seqs: seqWindow{high: 9, seen: 0b101}, metrics: []*metricState{}}
 	for i := range 500 {
 		now := time.Unix(1_700_000_000, 0).Add(time.Duration(i) * 300 * time.Millisecond).UnixNano()
 		d.observe(Reading{Time: now, Metrics: []Metric{{Name: "temp", Value: float64(i % 17)}, {Name: "rpm", Value: 1200}}}, now, &o)

@@ -55,10 +55,11 @@ type device struct {
 	newest   int64 // newest event time seen, unix ns
 	lastSeen int64 // server time of the newest message, unix ns
 	seqs     seqWindow
-	metrics  map[string]*metricState
+	metrics  []*metricState // few per device: a scan beats a map
 }
 
 type metricState struct {
+	name      string
 	windows   []*Window
 	detectors []Detector
 }
@@ -87,7 +88,7 @@ func (d *device) observe(r Reading, now int64, o *Options) Outcome {
 		return out
 	}
 	if d.metrics == nil {
-		d.metrics = make(map[string]*metricState, len(r.Metrics))
+		d.metrics = make([]*metricState, 0, len(r.Metrics))
 	}
 	d.newest = max(d.newest, r.Time)
 	for _, m := range r.Metrics {
@@ -109,12 +110,22 @@ func (d *device) observe(r Reading, now int64, o *Options) Outcome {
 
 // metric returns the state of metric name, creating it.
 func (d *device) metric(name string, o *Options) *metricState {
-	if ms, ok := d.metrics[name]; ok {
+	if ms := d.lookup(name); ms != nil {
 		return ms
 	}
-	ms := &metricState{detectors: o.Detectors(name), windows: deviceWindows(o.Windows)}
-	d.metrics[name] = ms
+	ms := &metricState{name: name, detectors: o.Detectors(name), windows: deviceWindows(o.Windows)}
+	d.metrics = append(d.metrics, ms)
 	return ms
+}
+
+// lookup returns the state of metric name, nil if there is none.
+func (d *device) lookup(name string) *metricState {
+	for _, ms := range d.metrics {
+		if ms.name == name {
+			return ms
+		}
+	}
+	return nil
 }
 
 // deviceWindows makes a metric's windows, keeping percentiles, with their

@@ -31,7 +31,7 @@ func TestDeviceEventTime(t *testing.T) {
 	if !out.Clamped || fast.newest != now {
 		t.Fatalf("an hour in the future: %+v, newest %d", out, fast.newest)
 	}
-	s := slow.metrics["temp"].windows[0].Stats(base.UnixNano())
+	s := slow.lookup("temp").windows[0].Stats(base.UnixNano())
 	if s.Count != 2 {
 		t.Fatalf("the late reading must not count: %+v", s)
 	}

@@ -382,12 +382,12 @@ func (g *Group) deviceView(name string, now time.Time) (DeviceView, error) {
 		return DeviceView{}, fmt.Errorf("%w: %q in group %s", ErrNoDevice, name, g.id.Name)
 	}
 	v := DeviceView{Device: name, Newest: time.Unix(0, d.newest).UTC(), Metrics: map[string]map[string]Stats{}}
-	for metric, ms := range d.metrics {
+	for _, ms := range d.metrics {
 		per := map[string]Stats{}
 		for _, w := range ms.windows {
 			per[w.Len.String()] = w.Stats(now.UnixNano())
 		}
-		v.Metrics[metric] = per
+		v.Metrics[ms.name] = per
 	}
 	return v, nil
 }
@@ -500,8 +500,8 @@ func (g *Group) setConfig(c *session.Context, conf GroupConfig) error {
 		_ = c.SetAlarm(offlineAlarm, time.Now().Add(g.offlineAfter()/2))
 	}
 	for _, d := range g.devices {
-		for metric, ms := range d.metrics {
-			ms.detectors = g.opts.Detectors(metric)
+		for _, ms := range d.metrics {
+			ms.detectors = g.opts.Detectors(ms.name)
 		}
 		g.markDirty(d)
 	}

@@ -153,7 +153,7 @@ func TestDevicePercentilesAtOneHertz(t *testing.T) {
 		all = append(all, timed{ts, v})
 	}
 	now := base + int64(3599)*int64(time.Second)
-	for _, w := range d.metrics["temp"].windows {
+	for _, w := range d.lookup("temp").windows {
 		st := w.Stats(now)
 		if st.QuantileError > pctAlpha*(1+1e-9) {
 			t.Errorf("%v window: quantile error %g after %d collapses", w.Len, st.QuantileError, w.scale)
