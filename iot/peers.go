@@ -47,7 +47,8 @@ func (g *Group) peerStats(metric string, t int64) Stats {
 	}
 	p.left--
 	if p.left < 0 || t-p.at >= peerRefresh || p.at-t >= peerRefresh {
-		p.st, p.at = g.groupWindows(metric)[0].Moments(t), t
+		p.st, _, _ = g.groupWindows(metric)[0].moments(t)
+		p.at = t
 		p.left = p.st.Count / 16
 	}
 	return p.st

@@ -185,14 +185,8 @@ func (w *Window) Stats(now int64) Stats {
 	return s
 }
 
-// Moments is Stats without the percentiles, which cost the most.
-func (w *Window) Moments(now int64) Stats {
-	s, _, _ := w.moments(now)
-	return s
-}
-
-// moments merges the panes that hold data at now, from and to being the
-// first and last pane numbers.
+// moments is Stats without the percentiles, which cost the most, and
+// with the first and last pane numbers merged.
 func (w *Window) moments(now int64) (Stats, int64, int64) {
 	var acc pane
 	if w.empty {

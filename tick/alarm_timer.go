@@ -5,6 +5,14 @@ import (
 	"time"
 )
 
+// alarm wakes the Clock: set makes it go off at a time, replacing any
+// earlier setting; wait blocks until it goes off, false once it is closed.
+type alarm interface {
+	set(at time.Time)
+	wait() bool
+	close()
+}
+
 // timerAlarm is an alarm on the runtime's timers, for where there is no
 // timerfd: as precise as Go's timers, no more.
 type timerAlarm struct {

@@ -26,12 +26,12 @@ type Clock struct {
 	h     clockHeap
 	armed time.Time // what the alarm is set for; zero when nothing is
 	last  time.Time // when the alarm last went off
-	alarm alarm
+	alarm alarm     // a timerfd on Linux, the runtime's timers elsewhere
 	done  chan struct{}
 }
 
-// minGap bounds the Clock's wake-ups to 5,000 a second and its added
-// lateness to 200 µs.
+// minGap bounds the Clock's wake-ups to 2,000 a second and its added
+// lateness to 500 µs.
 const minGap = 500 * time.Microsecond
 
 // NewClock starts a clock. Close it when done.

@@ -32,7 +32,8 @@ type Ingest struct {
 	refs    sync.Map                 // group name → session.Ref
 
 	received, rejected, overloaded atomic.Int64
-	yielded                        atomic.Int64
+
+	yielded int64 // when handle last yielded; only the subscription's goroutine calls it
 }
 
 // The ingest handler runs on one goroutine that, under load, keeps its
@@ -123,10 +124,10 @@ func (in *Ingest) handle(m *nats.Msg) {
 // pace yields the handler's P to the groups it woke, at most once every
 // yieldEvery and only while NATS has no backlog (see yieldEvery).
 func (in *Ingest) pace(now int64) {
-	if now-in.yielded.Load() <= yieldEvery {
+	if now-in.yielded <= yieldEvery {
 		return
 	}
-	in.yielded.Store(now)
+	in.yielded = now
 	if sub := in.sub.Load(); sub != nil {
 		if n, _, _ := sub.Pending(); n < yieldBacklog {
 			runtime.Gosched()
