@@ -1,6 +1,7 @@
 package tick
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -74,21 +75,30 @@ type entityRec struct {
 	seen uint32 // the last snapshot that saw the entity
 }
 
+// removal is an entity removed by snapshot seq.
+type removal struct {
+	id  int32
+	seq uint32
+}
+
 // reckoner decides which entities need new records, and which records and
-// removals a client with a given base must get.
+// removals a client with a given base must get. Records are kept by value
+// in one slice sorted by id, not in a map of pointers: a room's snapshot
+// walks them all, usually with every one cold in the cache, and games list
+// their entities in a stable order, so the walk is a sequential scan.
 type reckoner struct {
 	hz    int64
-	pos   int64 // position tolerance, 1/16 units
-	ang   int64 // angle tolerance, 1/65536 turn
-	recs  map[int32]*entityRec
-	order []int32          // the ids in recs, ascending: bodies list records in this order
-	gone  map[int32]uint32 // id → snapshot seq that removed it
-	seq   uint32           // newest snapshot
+	pos   int64       // position tolerance, 1/16 units
+	ang   int64       // angle tolerance, 1/65536 turn
+	recs  []entityRec // ascending by id: bodies list records in this order
+	fresh []entityRec // entities first seen by the current observe
+	gone  []removal   // removals of the last historyLen snapshots
+	seq   uint32      // newest snapshot
 }
 
 func newReckoner(hz int, tol Tolerance) *reckoner {
 	pos, ang := tol.quanta()
-	return &reckoner{hz: int64(hz), pos: pos, ang: ang, recs: map[int32]*entityRec{}, gone: map[int32]uint32{}}
+	return &reckoner{hz: int64(hz), pos: pos, ang: ang}
 }
 
 func quantizeRecord(e Entity, tick uint64) record {
@@ -109,53 +119,72 @@ func (k *reckoner) predict(r record, tick uint64) (x, y int64) {
 	return r[fX] + r[fVX]*dt/k.hz, r[fY] + r[fVY]*dt/k.hz
 }
 
+// find returns the index of id's record, trying hint (where the walk
+// expects it) before a binary search.
+func (k *reckoner) find(id int64, hint int) (int, bool) {
+	if hint < len(k.recs) && k.recs[hint].r[fID] == id {
+		return hint, true
+	}
+	return slices.BinarySearchFunc(k.recs, id, func(er entityRec, id int64) int { return cmp.Compare(er.r[fID], id) })
+}
+
 // observe records snapshot seq at tick with the entities' actual states:
 // new, strayed and turned entities get new records; missing ones are
 // removed.
 func (k *reckoner) observe(seq uint32, tick uint64, ents []Entity) {
 	k.seq = seq
-	changed := false
-	had, kept := len(k.recs), 0 // records before, and how many of them are seen again
-	for _, e := range ents {
-		id := int32(e.ID)
-		now := quantizeRecord(e, tick)
-		old, ok := k.recs[id]
-		if ok {
-			if old.seen != seq {
-				kept++
-			}
-			old.seen = seq
-			if !k.strayed(old.r, now, tick) {
-				continue
-			}
-			old.r, old.seq = now, seq
+	kept, next := 0, 0 // records seen again; where the next entity's record is expected
+	for i := range ents {
+		now := quantizeRecord(ents[i], tick)
+		j, ok := k.find(now[fID], next)
+		if !ok {
+			k.fresh = append(k.fresh, entityRec{r: now, seq: seq, seen: seq})
 			continue
 		}
-		k.recs[id] = &entityRec{r: now, seq: seq, seen: seq}
-		delete(k.gone, id)
-		changed = true
-	}
-	if kept < had { // some entity is gone: find which
-		for id, er := range k.recs {
-			if er.seen != seq {
-				delete(k.recs, id)
-				k.gone[id] = seq
-				changed = true
-			}
+		next = j + 1
+		old := &k.recs[j]
+		if old.seen != seq {
+			kept++
+		}
+		old.seen = seq
+		if k.strayed(old.r, now, tick) {
+			old.r, old.seq = now, seq
 		}
 	}
-	if changed {
-		k.order = k.order[:0]
-		for id := range k.recs {
-			k.order = append(k.order, id)
-		}
-		slices.Sort(k.order)
+	if kept < len(k.recs) {
+		k.dropUnseen(seq)
 	}
-	for id, s := range k.gone {
-		if seq-s >= historyLen {
-			delete(k.gone, id)
-		}
+	if len(k.fresh) > 0 {
+		k.addFresh()
 	}
+	k.gone = slices.DeleteFunc(k.gone, func(g removal) bool { return seq-g.seq >= historyLen })
+}
+
+// dropUnseen removes the records snapshot seq did not see.
+func (k *reckoner) dropUnseen(seq uint32) {
+	k.recs = slices.DeleteFunc(k.recs, func(er entityRec) bool {
+		if er.seen == seq {
+			return false
+		}
+		k.gone = append(k.gone, removal{id: int32(er.r[fID]), seq: seq})
+		return true
+	})
+}
+
+// addFresh merges the entities first seen by this observe into the
+// records (the first of duplicate ids wins) and forgets their removals.
+func (k *reckoner) addFresh() {
+	byID := func(a, b entityRec) int { return cmp.Compare(a.r[fID], b.r[fID]) }
+	slices.SortStableFunc(k.fresh, byID)
+	k.fresh = slices.CompactFunc(k.fresh, func(a, b entityRec) bool { return a.r[fID] == b.r[fID] })
+	k.gone = slices.DeleteFunc(k.gone, func(g removal) bool {
+		_, back := slices.BinarySearchFunc(k.fresh, int64(g.id), func(er entityRec, id int64) int { return cmp.Compare(er.r[fID], id) })
+		return back
+	})
+	k.recs = append(k.recs, k.fresh...)
+	slices.SortFunc(k.recs, byID)
+	clear(k.fresh)
+	k.fresh = k.fresh[:0]
 }
 
 func (k *reckoner) strayed(old, now record, tick uint64) bool {
@@ -202,16 +231,16 @@ func (k *reckoner) body(tick uint64, base uint32, ents [][8]int64, gone []int32)
 		b.Base = base
 	}
 	n := 0
-	for _, id := range k.order {
-		if full || k.recs[id].seq > base {
+	for i := range k.recs {
+		if full || k.recs[i].seq > base {
 			n++
 		}
 	}
 	if n > 0 {
 		b.Ents = slices.Grow(ents[:0], n)
 	}
-	for _, id := range k.order {
-		if er := k.recs[id]; full || er.seq > base {
+	for i := range k.recs {
+		if er := &k.recs[i]; full || er.seq > base {
 			e := er.r
 			e[fAge] = int64(tick) - er.r[7]
 			b.Ents = append(b.Ents, e)
@@ -227,9 +256,9 @@ func (k *reckoner) body(tick uint64, base uint32, ents [][8]int64, gone []int32)
 // for none.
 func (k *reckoner) removed(base uint32, gone []int32) []int32 {
 	gone = gone[:0]
-	for id, s := range k.gone {
-		if s > base {
-			gone = append(gone, id)
+	for _, g := range k.gone {
+		if g.seq > base {
+			gone = append(gone, g.id)
 		}
 	}
 	if len(gone) == 0 {
