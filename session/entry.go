@@ -139,6 +139,21 @@ func (e *entry) conn(cid ConnID) Conn {
 	return nil
 }
 
+// connsOf appends to buf the connection each output is for, nil where it
+// is not attached.
+func (e *entry) connsOf(outs []output, buf []Conn) []Conn {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range outs {
+		var c Conn
+		if a, ok := e.conns[outs[i].to]; ok {
+			c = a.conn
+		}
+		buf = append(buf, c)
+	}
+	return buf
+}
+
 // connsExcept appends every attached connection but except to buf.
 func (e *entry) connsExcept(buf []Conn, except ConnID) []Conn {
 	e.mu.Lock()

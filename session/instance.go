@@ -200,13 +200,41 @@ func (in *instance) release(p *pending) {
 			in.rt.sched.set(Alarm{ID: in.e.id, Name: a.Name, At: a.At, Attempt: a.Attempt})
 		}
 	}
-	for i := range p.outputs {
+	for i := 0; i < len(p.outputs); {
+		if n := directRun(p.outputs[i:]); n > 1 {
+			in.sendDirect(p.outputs[i : i+n])
+			i += n
+			continue
+		}
 		in.emit(&p.outputs[i])
+		i++
 	}
 	for _, r := range p.replies {
 		answer(r.ch, r.res)
 	}
 	p.reset()
+}
+
+// directRun is how many outputs at the head of outs are plain sends to one
+// connection each.
+func directRun(outs []output) int {
+	n := 0
+	for n < len(outs) && outs[n].to != 0 && outs[n].close == nil && outs[n].after == nil {
+		n++
+	}
+	return n
+}
+
+// sendDirect hands a run of plain sends to their connections, looked up
+// together: a room's snapshot is one such run, a send per client.
+func (in *instance) sendDirect(outs []output) {
+	in.conns = in.e.connsOf(outs, in.conns[:0])
+	for i, c := range in.conns {
+		if c != nil {
+			in.send(c, outs[i].msg)
+		}
+	}
+	clear(in.conns)
 }
 
 // emit hands one output to its connection(s).

@@ -122,17 +122,24 @@ func (r *Room) snapshotTo(c *session.Context, p *player) {
 // expireSlots frees the slots of players gone longer than the grace
 // period; a room with nobody left stops ticking.
 func (r *Room) expireSlots(c *session.Context, now time.Time) {
-	for id, p := range r.players {
-		if p.Conn == 0 && !p.Expires.IsZero() && now.After(p.Expires) {
-			r.game.Leave(id)
-			delete(r.players, id)
-		}
+	if len(r.byConn) < len(r.players) { // some slot is disconnected
+		r.freeExpired(now)
 	}
 	if len(r.players) == 0 {
 		r.ticking = false
 		c.WakeAt(time.Time{})
 		c.DeleteAlarm("revive")
 		r.report()
+	}
+}
+
+// freeExpired frees the slots of players gone longer than the grace period.
+func (r *Room) freeExpired(now time.Time) {
+	for id, p := range r.players {
+		if p.Conn == 0 && !p.Expires.IsZero() && now.After(p.Expires) {
+			r.game.Leave(id)
+			delete(r.players, id)
+		}
 	}
 }
 

@@ -208,10 +208,11 @@ func (a *Arena) Step(dt time.Duration, inputs []tick.Input) {
 }
 
 func clampSpeed(vx, vy float64) (float64, float64) {
-	if v := math.Hypot(vx, vy); v > MaxSpeed {
-		return vx * MaxSpeed / v, vy * MaxSpeed / v
+	if vx*vx+vy*vy <= MaxSpeed*MaxSpeed {
+		return vx, vy
 	}
-	return vx, vy
+	v := math.Hypot(vx, vy)
+	return vx * MaxSpeed / v, vy * MaxSpeed / v
 }
 
 // bounce keeps a coordinate on the field, reflecting the velocity.
@@ -232,10 +233,11 @@ func (a *Arena) collide() {
 		for j := i + 1; j < len(a.Discs); j++ {
 			p, q := &a.Discs[i], &a.Discs[j]
 			dx, dy := q.X-p.X, q.Y-p.Y
-			d := math.Hypot(dx, dy)
-			if d >= 2*Radius || d == 0 {
+			d2 := dx*dx + dy*dy
+			if d2 >= 4*Radius*Radius || d2 == 0 {
 				continue
 			}
+			d := math.Sqrt(d2)
 			nx, ny := dx/d, dy/d
 			push := (2*Radius - d) / 2
 			p.X, p.Y, q.X, q.Y = p.X-nx*push, p.Y-ny*push, q.X+nx*push, q.Y+ny*push
