@@ -62,7 +62,7 @@ func BenchmarkRoomTick(b *testing.B) {
 func benchRoomTick(b *testing.B, ack, noop bool) {
 	const hz = 30
 	period := time.Second / hz
-	obs := &sentBytes{Observer: &latencies{}}
+	obs := &sentBytes{Observer: newLatencies()}
 	rt, err := session.New(session.Config{Store: session.NewMemStore(), Logger: quiet()})
 	if err != nil {
 		b.Fatal(err)
