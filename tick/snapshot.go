@@ -183,8 +183,7 @@ func (k *reckoner) addFresh() {
 	})
 	k.recs = append(k.recs, k.fresh...)
 	slices.SortFunc(k.recs, byID)
-	clear(k.fresh)
-	k.fresh = k.fresh[:0]
+	k.fresh = nil // entities come and go rarely: keep no buffer for them
 }
 
 func (k *reckoner) strayed(old, now record, tick uint64) bool {
