@@ -8,10 +8,20 @@ import (
 
 // commitReq asks the committer to make one object's batch durable and to
 // report the outcome on done (capacity 1, one request in flight per
-// object, so the send never blocks).
+// object, so the send never blocks), then to call wake, which tells the
+// object's goroutine to look at done.
 type commitReq struct {
 	batch *Batch
 	done  chan error
+	wake  func()
+}
+
+// report hands the request its outcome.
+func (r commitReq) report(err error) {
+	r.done <- err
+	if r.wake != nil {
+		r.wake()
+	}
 }
 
 // committer groups the batches of many objects into one Store.Apply, so
@@ -47,7 +57,7 @@ func (c *committer) submit(r commitReq) {
 	c.mu.Lock()
 	if c.stopped {
 		c.mu.Unlock()
-		r.done <- ErrClosed
+		r.report(ErrClosed)
 		return
 	}
 	c.queue = append(c.queue, r)
@@ -104,7 +114,7 @@ func (c *committer) commit(group []commitReq, scratch *[]*Batch) {
 	errs := c.applySafely(batches)
 	c.obs.Committed(len(batches), time.Since(start))
 	for i, r := range group {
-		r.done <- errs[i]
+		r.report(errs[i])
 	}
 	clear(batches)
 	*scratch = batches

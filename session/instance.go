@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,8 +21,9 @@ type instance struct {
 	inflight   *pending // submitted, commit outcome not yet known; nil if none
 	commitDone chan error
 
-	timer    *time.Timer
-	armed    time.Time // deadline the timer is set to; zero when idle
+	timer    *time.Timer // runs onTimer: no channel, so waiting selects on one less
+	due      atomic.Bool // the timer fired since the goroutine last looked
+	armed    time.Time   // deadline the timer is set to; zero when idle
 	wakeAt   time.Time // requested with Context.WakeAt
 	lastWork time.Time
 	dead     error  // set when a reset failed: the object must be evicted
@@ -33,9 +35,16 @@ func newInstance(e *entry) *instance {
 	in := &instance{e: e, rt: e.rt, commitDone: make(chan error, 1)}
 	in.accum = &in.sets[0]
 	in.ctx.in = in
-	in.timer = time.NewTimer(time.Hour)
+	in.timer = time.AfterFunc(time.Hour, in.onTimer)
 	in.timer.Stop()
 	return in
+}
+
+// onTimer runs on the runtime's timer goroutine when the timer expires: it
+// leaves a note and wakes the object's goroutine, which acts on it.
+func (in *instance) onTimer() {
+	in.due.Store(true)
+	in.e.signal()
 }
 
 // activate claims the object for this node's epoch and loads it.
@@ -159,7 +168,7 @@ func (in *instance) flush() {
 		in.accum = &in.sets[0]
 	}
 	b := &Batch{ID: in.e.id, Epoch: in.rt.cfg.Epoch, Writes: p.compacted(), Alarms: p.alarms}
-	in.rt.committer.submit(commitReq{batch: b, done: in.commitDone})
+	in.rt.committer.submit(commitReq{batch: b, done: in.commitDone, wake: in.e.signal})
 }
 
 // committed settles the in-flight commit.

@@ -43,26 +43,24 @@ func (in *instance) process(q []envelope) {
 	in.lastWork = time.Now()
 }
 
-// poll handles one commit outcome, timer expiry or wake-up; with block
-// false it only looks.
+// poll handles a commit outcome and a timer expiry, if either is there;
+// with block it first waits for a wake-up, which the mailbox, the
+// committer and the timer all send. Waiting on two channels instead of one
+// per source keeps the park and wake-up of a busy object cheap.
 func (in *instance) poll(block bool) {
 	if block {
 		select {
-		case err := <-in.commitDone:
-			in.committed(err)
-		case <-in.timer.C:
-			in.fired(time.Now())
 		case <-in.e.wake:
 		case <-in.rt.stop:
 		}
-		return
 	}
 	select {
 	case err := <-in.commitDone:
 		in.committed(err)
-	case <-in.timer.C:
-		in.fired(time.Now())
 	default:
+	}
+	if in.due.Swap(false) {
+		in.fired(time.Now())
 	}
 }
 
