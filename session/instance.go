@@ -24,7 +24,7 @@ type instance struct {
 	timer    *time.Timer // runs onTimer: no channel, so waiting selects on one less
 	due      atomic.Bool // the timer fired since the goroutine last looked
 	armed    time.Time   // deadline the timer is set to; zero when idle
-	wakeAt   time.Time // requested with Context.WakeAt
+	wakeAt   time.Time   // requested with Context.WakeAt
 	lastWork time.Time
 	dead     error  // set when a reset failed: the object must be evicted
 	conns    []Conn // scratch for broadcasts
